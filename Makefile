@@ -1,0 +1,118 @@
+# oshc - one Makefile for the whole tree.
+#
+#   make            build oshc (and the later binaries) into build/
+#   make deps       install the Debian packages the build needs (when missing)
+#   make test       deps, build, run every test (unit, golden, end to end)
+#   make example    check and compile the example policy
+#   make asan       build and test with AddressSanitizer and UBSan
+#   make fuzz       build the libFuzzer targets (clang) and run each 60 s
+#   make bench      build and run the benchmarks in bench/
+#   make lint       clang-format --dry-run, cppcheck, warnings as errors
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+CFLAGS_EXTRA ?=
+LDFLAGS_EXTRA ?=
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -I. -I$(BUILD) $(CFLAGS_EXTRA)
+LDLIBS   := -lseccomp
+PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-config clang \
+            libclang-rt-14-dev libjson-c-dev libyaml-dev
+
+LANG_SRC := $(filter-out lang/main.c,$(wildcard lang/*.c))
+COMP_SRC := $(filter-out compiler/oshc.c,$(wildcard compiler/*.c))
+GEN_SRC  := $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.c
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC)) $(GEN_SRC:.c=.o)
+TEST_SRC := $(wildcard tests/*/test_*.c)
+TEST_BIN := $(patsubst %.c,$(BUILD)/%,$(TEST_SRC))
+
+.PHONY: all deps test unit golden example asan fuzz bench lint clean
+all: $(BUILD)/oshc
+
+deps:
+	@missing=""; for p in $(PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/lang/parser.c $(BUILD)/lang/parser.h: lang/parser.y
+	@mkdir -p $(dir $@)
+	bison -Wall -Werror --defines=$(BUILD)/lang/parser.h -o $(BUILD)/lang/parser.c $<
+
+$(BUILD)/lang/lexer.c $(BUILD)/lang/lexer.h: lang/lexer.l
+	@mkdir -p $(dir $@)
+	flex --header-file=$(BUILD)/lang/lexer.h -o $(BUILD)/lang/lexer.c $<
+
+# generated code: the same warnings, minus the ones flex's skeleton trips
+$(BUILD)/lang/lexer.o: $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.h
+	$(CC) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -c -o $@ $<
+$(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libosh.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/oshc: $(BUILD)/compiler/oshc.o $(BUILD)/libosh.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS_EXTRA)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libosh.a tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libosh.a $(LDLIBS) -lcmocka $(LDFLAGS_EXTRA)
+
+unit: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; OSH_STDLIB=stdlib-policies ./$$t || fail=1; done; exit $$fail
+
+golden: $(BUILD)/oshc
+	@OSHC=$(BUILD)/oshc sh tests/run_golden.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit golden
+
+example: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/oshc check stdlib-policies/examples/coding_agent.osh
+	$(BUILD)/oshc compile stdlib-policies/examples/coding_agent.osh --emit ir -o $(BUILD)/coding_agent.ir.json
+	@echo "IR written to $(BUILD)/coding_agent.ir.json"
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  CFLAGS_EXTRA="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS_EXTRA="-fsanitize=address,undefined" all unit golden
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT=-O1 \
+	  CFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" $(BUILD)-fuzz-lib
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ibuild-fuzz -fsanitize=fuzzer,address,undefined \
+	    -o build-fuzz/$$t tests/fuzz/$$t.c build-fuzz/libosh.a -lseccomp || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  echo "== fuzzing $$t for $(FUZZ_SECONDS)s"; \
+	  ./build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    build-fuzz/corpus-$$t tests/fuzz/corpus-$$t 2>build-fuzz/$$t.log || \
+	    { tail -50 build-fuzz/$$t.log; exit 1; }; \
+	  tail -2 build-fuzz/$$t.log; \
+	done
+$(BUILD)-fuzz-lib: $(BUILD)/libosh.a
+
+bench: all
+	@for b in bench/*.sh; do sh $$b || exit 1; done
+
+lint:
+	clang-format --dry-run --Werror lang/*.c lang/*.h compiler/*.c compiler/*.h
+	cppcheck --error-exitcode=1 --quiet --std=c11 --suppress=missingIncludeSystem \
+	  --inline-suppr -I. lang compiler
+
+clean:
+	rm -rf build build-asan build-fuzz
