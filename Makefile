@@ -15,7 +15,8 @@ OPT      ?= -O2
 CFLAGS_EXTRA ?=
 LDFLAGS_EXTRA ?=
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
-CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -I. -I$(BUILD) $(CFLAGS_EXTRA)
+VERSION  := 0.1.0
+CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -DOSH_VERSION='"$(VERSION)"' -I. -I$(BUILD) $(CFLAGS_EXTRA)
 LDLIBS   := -lseccomp
 PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-config clang \
             libclang-rt-14-dev libjson-c-dev libyaml-dev
@@ -51,9 +52,9 @@ $(BUILD)/lang/lexer.c $(BUILD)/lang/lexer.h: lang/lexer.l
 $(BUILD)/lang/lexer.o: $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.h
 	$(CC) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -c -o $@ $<
 $(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -c -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
+$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -233,8 +233,6 @@ const ir_syscall *ir_find_syscall(const ir_policy *pol, const char *name);
 void ir_print_json(FILE *out, ir_program *p, ir_policy *pol);
 
 /* Shared helpers for every stage. */
-const char *action_name(action_kind k);
-const char *limit_name(limit_key k);
 /* "errno(EPERM)", "kill", ... into buf. */
 const char *ir_action_str(ir_action a, char *buf, size_t n);
 /* The more restrictive of two actions (kernel order; for two errnos, the

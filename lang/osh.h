@@ -78,6 +78,7 @@ typedef struct diag {
 	const char *msg;
 	diag_note notes[4];
 	int nnotes;
+	int seq; /* report order, to keep sorting stable */
 } diag;
 
 /* ---- the compilation context ---- */
@@ -124,6 +125,8 @@ void diag_note_at(osh_ctx *c, diag *d, span where, const char *fmt, ...)
 void diag_flush(osh_ctx *c);
 /* Decide colour from the environment: a terminal and no NO_COLOR. */
 bool diag_want_color(FILE *f);
+/* Write s as a JSON string literal, quotes included. */
+void json_write_string(FILE *out, const char *s);
 
 /* ---- the AST ---- */
 
@@ -376,6 +379,24 @@ struct ast_file {
 	bool parse_failed;
 };
 
+/* ---- AST constructors (ast.c), used by the parser's actions ---- */
+
+ast_elem *ast_elem_new(arena *a, elem_kind kind, span where, const char *text);
+ast_elem *ast_path_elem(arena *a, span where, const char *text); /* PATH or PARAMPATH */
+ast_endpoint *ast_endpoint_new(arena *a, host_kind kind, span where, const char *host);
+void ast_endpoint_add_port(arena *a, ast_endpoint *ep, span where, long lo, long hi);
+ast_rule *ast_rule_new(arena *a, rule_kind kind, span where);
+ast_item *ast_item_new(arena *a, item_kind kind, span where);
+ast_decl *ast_decl_new(arena *a, decl_kind kind, span where, const char *name, span name_where);
+ast_expr *ast_expr_new(arena *a, expr_kind kind, span where);
+ast_value *ast_value_new(arena *a, val_kind kind, span where);
+vec vec_of(arena *a, void *first);
+/* Keyword spellings, for messages and the formatter. */
+const char *limit_name(limit_key k);
+const char *action_name(action_kind k);
+/* CAP_ name -> number, or -1. */
+int capability_number(const char *name);
+
 /* ---- front-end entry points ---- */
 
 /* Parse one source (already added to the context).  Always returns a file;
@@ -400,6 +421,24 @@ ast_decl *lookup_decl(osh_ctx *c, const char *name, decl_kind kind);
 /* Names of the verifier's findings, for `waive` (NULL-terminated). */
 extern const char *const finding_names[];
 bool finding_name_known(const char *name);
+
+/* Addresses (addr.c).  An IPv4 address is stored IPv4-mapped
+ * (::ffff:a.b.c.d) and its prefix length counted on 128 bits. */
+typedef struct ip_net {
+	uint8_t addr[16];
+	int prefix; /* on 128 bits */
+	bool is_v4;
+} ip_net;
+/* Parse "10.0.0.0/8", "10.0.0.1", "fd00::/8", "[fd00::]/8" or "::1".  On
+ * failure returns false with a reason in err; host bits set is a failure
+ * too unless allow_host_bits (err names the network address then). */
+bool ip_net_parse(const char *text, ip_net *out, bool allow_host_bits, char *err, size_t errlen);
+/* Does address `a` (a /128) lie in net `n`? */
+bool ip_net_contains(const ip_net *n, const uint8_t a[16]);
+/* Format an ip_net the way a user writes it. */
+void ip_net_format(const ip_net *n, char *buf, size_t len);
+/* Check a host-name pattern; on failure false with a reason. */
+bool host_pattern_check(const char *host, char *err, size_t errlen);
 
 /* Span helpers. */
 span span_join(span a, span b);

@@ -1,0 +1,381 @@
+/*
+ * eval.c - the reference evaluator (see eval.h).
+ *
+ * fs and net: allowed when some allow rule matches and no deny rule does
+ * (the deciding rule is the deny, or else the allow).  Syscalls: the most
+ * restrictive action among the rules whose condition holds, else the
+ * default.  Parameters follow the verifier's assumption (DESIGN §2.3): a
+ * parameter's value is disjoint from every literal path, so a rule on
+ * `$WORKDIR/x` matches a literal request path only when --param gave
+ * WORKDIR a value, and a request written `$WORKDIR/x` matches only rules on
+ * $WORKDIR.
+ */
+#include "eval.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *eval_layer_name(eval_layer l)
+{
+	switch (l) {
+	case LAYER_SECCOMP: return "seccomp";
+	case LAYER_FS: return "landlock (fs)";
+	case LAYER_NET: return "proxy (net)";
+	case LAYER_HTTP: return "proxy (http)";
+	default: return "none";
+	}
+}
+
+static eval_result result(bool allowed, eval_layer layer, const char *reason)
+{
+	eval_result r = {0};
+	r.allowed = allowed;
+	r.action.kind = allowed ? ACT_ALLOW : ACT_ERRNO;
+	r.action.errno_val = allowed ? 0 : EACCES;
+	r.layer = layer;
+	r.rule_id = -1;
+	r.where = no_span;
+	r.reason = reason;
+	return r;
+}
+
+static const char *param_value(const eval_params *env, const char *name)
+{
+	for (int i = 0; env && i < env->n; i++)
+		if (!strcmp(env->names[i], name))
+			return env->values[i];
+	return NULL;
+}
+
+/* ---- fs ---- */
+
+/* Does rule path `rp` cover request path `req` (literal, or "$P/sub")? */
+static bool rule_covers(const ir_path *rp, const eval_params *env, const char *req)
+{
+	char buf[8192];
+	if (req[0] == '$') {
+		if (!rp->param)
+			return false;
+		size_t n = strlen(rp->param);
+		if (strncmp(req + 1, rp->param, n) || (req[1 + n] && req[1 + n] != '/'))
+			return false;
+		const char *sub = req[1 + n] ? req + 1 + n : "/";
+		return path_covers(rp->path[0] ? rp->path : "/", sub);
+	}
+	if (!rp->param)
+		return path_covers(rp->path, req);
+	const char *v = param_value(env, rp->param);
+	if (!v)
+		return false;
+	snprintf(buf, sizeof(buf), "%s%s", v, rp->path);
+	return path_covers(buf, req);
+}
+
+eval_result eval_fs(const ir_policy *p, const eval_params *env, unsigned right, const char *path)
+{
+	const ir_fs_rule *allow = NULL, *deny = NULL;
+	for (int i = 0; i < p->nfs; i++) {
+		const ir_fs_rule *r = &p->fs[i];
+		if (!(r->rights & right) || !rule_covers(&r->path, env, path))
+			continue;
+		if (r->deny && !deny)
+			deny = r;
+		else if (!r->deny && !allow)
+			allow = r;
+	}
+	const ir_fs_rule *by = deny ? deny : allow;
+	eval_result res = result(allow && !deny, LAYER_FS,
+				 deny    ? "a deny rule covers the path"
+				 : allow ? "an allow rule covers the path"
+					 : "no rule grants this right on the path (fs is default deny)");
+	if (by) {
+		res.rule_id = by->id;
+		res.where = by->where;
+		res.origin = by->origin;
+	}
+	return res;
+}
+
+/* ---- net ---- */
+
+/* Loopback, link-local (and so cloud metadata), private, CGNAT, unspecified,
+ * IPv6 unique-local and link-local: the proxy refuses these unless a rule
+ * names the address or range itself. */
+static bool special_address(const uint8_t a[16])
+{
+	static const char *const nets[] = {
+		"127.0.0.0/8",    "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+		"100.64.0.0/10",  "0.0.0.0/8",      "::1",        "::",            "fc00::/7",
+		"fe80::/10",      NULL};
+	for (int i = 0; nets[i]; i++) {
+		ip_net n;
+		char err[64];
+		ip_net_parse(nets[i], &n, false, err, sizeof(err));
+		if (ip_net_contains(&n, a))
+			return true;
+	}
+	return false;
+}
+
+static bool binary_is(const eval_params *env, const char *rule_bin, const char *bin)
+{
+	if (!bin)
+		return false;
+	if (rule_bin[0] != '$')
+		return !strcmp(rule_bin, bin);
+	char name[64];
+	const char *slash = strchr(rule_bin, '/');
+	size_t n = slash ? (size_t)(slash - rule_bin - 1) : strlen(rule_bin + 1);
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, rule_bin + 1, n);
+	name[n] = 0;
+	const char *v = param_value(env, name);
+	if (!v)
+		return !strcmp(rule_bin, bin);
+	char buf[8192];
+	snprintf(buf, sizeof(buf), "%s%s", v, slash ? slash : "");
+	return !strcmp(buf, bin);
+}
+
+static bool binaries_match(const eval_params *env, const ir_net_rule *r, const net_request *q)
+{
+	if (r->nbinaries == 0)
+		return true;
+	for (int i = 0; i < r->nbinaries; i++) {
+		if (binary_is(env, r->binaries[i], q->binary))
+			return true;
+		for (int j = 0; r->children && j < q->nancestors; j++)
+			if (binary_is(env, r->binaries[i], q->ancestors[j]))
+				return true;
+	}
+	return false;
+}
+
+static bool endpoint_matches(const ir_endpoint *ep, const net_request *q)
+{
+	if (q->port < ep->port_lo || q->port > ep->port_hi)
+		return false;
+	if (ep->kind == IR_HOST_NAME)
+		return !q->host_is_ip && host_matches(ep->host, q->host);
+	if (!q->has_addr)
+		return false;
+	ip_net n;
+	memcpy(n.addr, ep->addr, 16);
+	n.prefix = ep->prefix;
+	n.is_v4 = ep->is_v4;
+	return ip_net_contains(&n, q->addr);
+}
+
+static bool net_rule_matches(const eval_params *env, const ir_net_rule *r, net_op op,
+			     const net_request *q)
+{
+	return r->op == op && endpoint_matches(&r->ep, q) && binaries_match(env, r, q);
+}
+
+static eval_result from_net_rule(bool allowed, const ir_net_rule *r, const char *reason)
+{
+	eval_result res = result(allowed, LAYER_NET, reason);
+	if (r) {
+		res.rule_id = r->id;
+		res.where = r->where;
+		res.origin = r->origin;
+	}
+	return res;
+}
+
+/* The first deny matching q, or NULL. */
+static const ir_net_rule *net_deny(const ir_policy *p, const eval_params *env, net_op op,
+				   const net_request *q)
+{
+	for (int i = 0; i < p->nnet; i++)
+		if (p->net[i].deny && net_rule_matches(env, &p->net[i], op, q))
+			return &p->net[i];
+	return NULL;
+}
+
+/* An allow rule that lets q through, including the proxy's refusal of
+ * special addresses unless the rule names the address range itself. */
+static bool allow_passes(const ir_net_rule *r, const net_request *q)
+{
+	if (!q->has_addr || !special_address(q->addr))
+		return true;
+	return r->ep.kind == IR_HOST_IP;
+}
+
+eval_result eval_connect(const ir_policy *p, const eval_params *env, const net_request *q)
+{
+	if (!p->has_net)
+		return result(false, LAYER_NET, "the policy has no net section: no network at all");
+	const ir_net_rule *deny = net_deny(p, env, NET_CONNECT, q);
+	if (deny)
+		return from_net_rule(false, deny, "a deny connect rule matches");
+	const ir_net_rule *refused = NULL;
+	for (int i = 0; i < p->nnet; i++) {
+		const ir_net_rule *r = &p->net[i];
+		if (r->deny || !net_rule_matches(env, r, NET_CONNECT, q))
+			continue;
+		if (allow_passes(r, q))
+			return from_net_rule(true, r, "an allow connect rule matches");
+		refused = r;
+	}
+	if (refused)
+		return from_net_rule(false, refused,
+				     "the name resolves to a loopback, link-local or private address, "
+				     "which the proxy refuses unless a rule names that address");
+	return result(false, LAYER_NET, "no allow connect rule matches (net is default deny)");
+}
+
+eval_result eval_bind(const ir_policy *p, const net_request *q)
+{
+	if (!p->has_net)
+		return result(false, LAYER_NET, "the policy has no net section: no network at all");
+	const ir_net_rule *deny = net_deny(p, NULL, NET_BIND, q);
+	if (deny)
+		return from_net_rule(false, deny, "a deny bind rule matches");
+	for (int i = 0; i < p->nnet; i++) {
+		const ir_net_rule *r = &p->net[i];
+		if (!r->deny && net_rule_matches(NULL, r, NET_BIND, q))
+			return from_net_rule(true, r, "an allow bind rule matches");
+	}
+	return result(false, LAYER_NET, "no allow bind rule matches");
+}
+
+static bool method_matches(const ir_l7_rule *h, const char *method)
+{
+	if (h->nmethods == 0)
+		return true;
+	for (int i = 0; i < h->nmethods; i++)
+		if (!strcmp(h->methods[i], method))
+			return true;
+	return false;
+}
+
+/* Within one connect rule: allowed by some allow http rule and denied by
+ * none; a rule without http rules allows every request. */
+static eval_result l7_decide(const ir_net_rule *r, const net_request *q)
+{
+	if (r->nl7 == 0)
+		return from_net_rule(true, r, "the connect rule has no http rules: every request");
+	const ir_l7_rule *allow = NULL;
+	for (int i = 0; i < r->nl7; i++) {
+		const ir_l7_rule *h = &r->l7[i];
+		if (!method_matches(h, q->method) || !url_glob_matches(h->path, q->path))
+			continue;
+		if (h->deny) {
+			eval_result res = result(false, LAYER_HTTP, "a deny http rule matches");
+			res.rule_id = h->id;
+			res.where = h->where;
+			res.origin = r->origin;
+			return res;
+		}
+		if (!allow)
+			allow = h;
+	}
+	eval_result res = result(allow != NULL, LAYER_HTTP,
+				 allow ? "an allow http rule matches"
+				       : "no allow http rule of the connect rule matches");
+	res.rule_id = allow ? allow->id : r->id;
+	res.where = allow ? allow->where : r->where;
+	res.origin = r->origin;
+	return res;
+}
+
+eval_result eval_http(const ir_policy *p, const eval_params *env, const net_request *q)
+{
+	eval_result conn = eval_connect(p, env, q);
+	if (!conn.allowed)
+		return conn;
+	eval_result last = conn;
+	for (int i = 0; i < p->nnet; i++) {
+		const ir_net_rule *r = &p->net[i];
+		if (r->deny || !net_rule_matches(env, r, NET_CONNECT, q) || !allow_passes(r, q))
+			continue;
+		eval_result res = l7_decide(r, q);
+		if (res.allowed)
+			return res;
+		last = res;
+	}
+	return last;
+}
+
+/* ---- syscalls ---- */
+
+static bool cmp_holds(const ir_cond *c, uint64_t x)
+{
+	if (c->width == 32)
+		x &= 0xffffffffull;
+	x &= c->mask;
+	uint64_t v = c->value;
+	if (c->is_signed) {
+		int64_t sx = c->width == 32 ? (int32_t)(uint32_t)x : (int64_t)x;
+		int64_t sv = c->width == 32 ? (int32_t)(uint32_t)v : (int64_t)v;
+		switch (c->op) {
+		case CMP_EQ: return sx == sv;
+		case CMP_NE: return sx != sv;
+		case CMP_LT: return sx < sv;
+		case CMP_LE: return sx <= sv;
+		case CMP_GT: return sx > sv;
+		case CMP_GE: return sx >= sv;
+		}
+	}
+	switch (c->op) {
+	case CMP_EQ: return x == v;
+	case CMP_NE: return x != v;
+	case CMP_LT: return x < v;
+	case CMP_LE: return x <= v;
+	case CMP_GT: return x > v;
+	case CMP_GE: return x >= v;
+	}
+	return false;
+}
+
+bool eval_cond(const ir_cond *c, const uint64_t args[6])
+{
+	if (!c)
+		return true;
+	switch (c->kind) {
+	case COND_TRUE: return true;
+	case COND_AND: return eval_cond(c->l, args) && eval_cond(c->r, args);
+	case COND_OR: return eval_cond(c->l, args) || eval_cond(c->r, args);
+	case COND_NOT: return !eval_cond(c->l, args);
+	case COND_CMP: return c->arg >= 0 && c->arg < 6 && cmp_holds(c, args[c->arg]);
+	}
+	return false;
+}
+
+eval_result eval_syscall(const ir_policy *p, const char *name, const uint64_t args[6])
+{
+	eval_result res = result(true, LAYER_SECCOMP, "");
+	if (!p->has_syscalls) {
+		res.reason = "the policy has no syscalls section: no syscall filter";
+		return res;
+	}
+	const ir_syscall *sc = ir_find_syscall(p, name);
+	const ir_sys_rule *best = NULL;
+	for (int i = 0; sc && i < sc->nrules; i++) {
+		const ir_sys_rule *r = &sc->rules[i];
+		if (!eval_cond(r->cond, args))
+			continue;
+		if (!best || ir_action_stricter(best->action, r->action).kind != best->action.kind ||
+		    (r->action.kind == ACT_ERRNO && best->action.kind == ACT_ERRNO &&
+		     r->action.errno_val < best->action.errno_val))
+			best = r;
+	}
+	if (best) {
+		res.action = best->action;
+		res.rule_id = best->id;
+		res.where = best->where;
+		res.origin = best->origin;
+		res.reason = "the most restrictive matching rule";
+	} else {
+		res.action = p->sys_default;
+		res.where = p->sys_default_where;
+		res.reason = sc ? "no rule's condition holds: the default action"
+				: "no rule names this syscall: the default action";
+	}
+	res.allowed = res.action.kind == ACT_ALLOW || res.action.kind == ACT_LOG;
+	return res;
+}

@@ -1,0 +1,68 @@
+/*
+ * eval.h - the reference evaluator: the executable meaning of a policy.
+ *
+ * Given the IR and one concrete request (a file access, a connection, an
+ * HTTP request, a syscall with its arguments), decide it and name the rule
+ * that decided.  It is deliberately small and direct, a loop over the rules
+ * with the definitions of ir.c; the verifier replays its witnesses through
+ * it and the backends' tests compare compiled artifacts against it.
+ */
+#ifndef OSH_EVAL_H
+#define OSH_EVAL_H
+
+#include "ir.h"
+
+/* Launch parameter values the evaluator substitutes ($WORKDIR=/w). */
+typedef struct eval_params {
+	const char *names[32];
+	const char *values[32];
+	int n;
+} eval_params;
+
+typedef enum { LAYER_NONE, LAYER_SECCOMP, LAYER_FS, LAYER_NET, LAYER_HTTP } eval_layer;
+
+typedef struct eval_result {
+	bool allowed;
+	ir_action action; /* seccomp: the action; other layers: allow or errno(EACCES) */
+	eval_layer layer; /* the layer that decided */
+	int rule_id;      /* -1: the default decided */
+	span where;       /* the deciding rule (no_span for a default) */
+	const char *origin;
+	const char *reason; /* one line, for people */
+} eval_result;
+
+/* A network request.  host is a lowercased name or an IP literal; addr is
+ * the address the name resolved to (has_addr false when not known). */
+typedef struct net_request {
+	const char *host;
+	bool host_is_ip;
+	uint8_t addr[16];
+	bool has_addr;
+	uint16_t port;
+	const char *binary;        /* NULL: unknown */
+	const char *ancestors[16]; /* executables of parent processes */
+	int nancestors;
+	const char *method; /* http only */
+	const char *path;   /* http only */
+} net_request;
+
+eval_result eval_fs(const ir_policy *p, const eval_params *env, unsigned right, const char *path);
+eval_result eval_connect(const ir_policy *p, const eval_params *env, const net_request *r);
+eval_result eval_bind(const ir_policy *p, const net_request *r);
+eval_result eval_http(const ir_policy *p, const eval_params *env, const net_request *r);
+eval_result eval_syscall(const ir_policy *p, const char *name, const uint64_t args[6]);
+bool eval_cond(const ir_cond *c, const uint64_t args[6]);
+
+/* Parse and decide a request written as on the `oshc query` command line:
+ *   read|write|exec|ioctl PATH
+ *   connect HOST:PORT [addr=IP] [from BIN] [under BIN...]
+ *   bind ADDR:PORT
+ *   http METHOD HOST:PORT/PATH [addr=IP] [from BIN] [under BIN...]
+ *   SYSCALL [ARG=VALUE...] [path=PATH]
+ * Returns false with a message in err when the request is malformed. */
+bool eval_request(const ir_policy *p, const eval_params *env, const char *request,
+		  eval_result *out, char *err, size_t errlen, arena *a);
+
+const char *eval_layer_name(eval_layer l);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * lexstate.h - what the scanner and the parser share while reading one file.
+ */
+#ifndef OSH_LEXSTATE_H
+#define OSH_LEXSTATE_H
+
+#include "osh.h"
+
+struct lex_state {
+	osh_ctx *c;
+	ast_file *f;
+	int file;
+	int line, col;       /* position of the next character */
+	int last_token_line; /* to tell trailing comments from leading ones */
+	int nsyntax_errors;
+};
+
+#endif
