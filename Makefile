@@ -92,20 +92,21 @@ asan: deps
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 fuzz: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT=-O1 \
-	  CFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" $(BUILD)-fuzz-lib
+	  CFLAGS_EXTRA="$(FUZZ_FLAGS)" build-fuzz/libosh.a
 	@for t in $(FUZZ_TARGETS); do \
-	  clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ibuild-fuzz -fsanitize=fuzzer,address,undefined \
+	  clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ibuild-fuzz \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o build-fuzz/$$t tests/fuzz/$$t.c build-fuzz/libosh.a -lseccomp || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  echo "== fuzzing $$t for $(FUZZ_SECONDS)s"; \
 	  ./build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-	    build-fuzz/corpus-$$t tests/fuzz/corpus-$$t 2>build-fuzz/$$t.log || \
-	    { tail -50 build-fuzz/$$t.log; exit 1; }; \
-	  tail -2 build-fuzz/$$t.log; \
+	    -print_final_stats=1 build-fuzz/corpus-$$t tests/fuzz/corpus-$$t \
+	    >build-fuzz/$$t.log 2>&1 || { tail -60 build-fuzz/$$t.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|Done" build-fuzz/$$t.log | tail -2; \
 	done
-$(BUILD)-fuzz-lib: $(BUILD)/libosh.a
 
 bench: all
 	@for b in bench/*.sh; do sh $$b || exit 1; done

@@ -46,7 +46,9 @@ int cmd_check(int argc, char **argv)
 		cli_usage_error("check", "no policy file given");
 		return EXIT_USAGE;
 	}
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, printed = 0;
+	if (o.format == FORMAT_JSON)
+		fputc('[', stdout);
 	for (int i = 0; i < nfiles; i++) {
 		osh_ctx c;
 		cli_ctx_init(&c, &o);
@@ -55,8 +57,13 @@ int cmd_check(int argc, char **argv)
 			ir_lower(&c);
 		if (c.nerrors)
 			rc = EXIT_FINDINGS;
-		diag_flush(&c);
+		if (o.format == FORMAT_JSON)
+			diag_flush_json_items(&c, &printed);
+		else
+			diag_flush(&c);
 		osh_ctx_free(&c);
 	}
+	if (o.format == FORMAT_JSON)
+		fputs("\n]\n", stdout);
 	return rc;
 }

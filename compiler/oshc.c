@@ -118,6 +118,7 @@ void cli_ctx_init(osh_ctx *c, const cli_common *o)
 {
 	osh_ctx_init(c);
 	c->format = o->format;
+	c->out = o->format == FORMAT_JSON ? stdout : stderr; /* JSON is the output */
 	c->color = o->format == FORMAT_TEXT && diag_want_color(stderr);
 	c->include_dirs = (const char **)o->include_dirs;
 	c->ninclude_dirs = o->ninclude_dirs;

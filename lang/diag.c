@@ -10,10 +10,12 @@
 #include "osh.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const span no_span = {-1, 0, 0, 0, 0};
@@ -67,17 +69,35 @@ int source_add(osh_ctx *c, const char *path, const char *realpath, const char *t
 	return c->nsources++;
 }
 
+/* Policies are small text files; refuse devices, FIFOs and anything huge so
+ * that `import "/dev/zero"` fails cleanly instead of eating memory. */
+#define SOURCE_MAX_BYTES (64u << 20)
+
 int source_load(osh_ctx *c, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	/* O_NONBLOCK: a /proc file such as kmsg must not hang the compiler */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > SOURCE_MAX_BYTES) {
+		int regular = S_ISREG(st.st_mode);
+		fclose(f);
+		errno = regular ? EFBIG : EINVAL;
+		return -1;
+	}
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	for (;;) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 4096;
-			if (cap > (size_t)INT_MAX) {
+			if (cap > SOURCE_MAX_BYTES * 2) {
 				free(buf);
 				fclose(f);
 				errno = EFBIG;
@@ -105,6 +125,15 @@ int source_load(osh_ctx *c, const char *path)
 	free(rp);
 	free(buf);
 	return id;
+}
+
+const char *source_strerror(int err)
+{
+	if (err == EINVAL)
+		return "not a regular file";
+	if (err == EFBIG)
+		return "larger than 64 MiB, too large for a policy";
+	return strerror(err);
 }
 
 const char *source_line(osh_ctx *c, int file, int line, int *len)
@@ -347,23 +376,34 @@ static int diag_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-void diag_flush(osh_ctx *c)
+static void sort_diags(osh_ctx *c)
 {
 	if (c->ndiags > 1)
 		qsort(c->diags, (size_t)c->ndiags, sizeof(diag), diag_cmp);
-	if (c->format == FORMAT_JSON) {
-		fputc('[', c->out);
-		for (int i = 0; i < c->ndiags; i++) {
-			if (i)
-				fputc(',', c->out);
-			fputc('\n', c->out);
-			print_json(c, &c->diags[i]);
-		}
-		fputs("\n]\n", c->out);
-	} else {
-		for (int i = 0; i < c->ndiags; i++)
-			print_text(c, &c->diags[i]);
+}
+
+void diag_flush_json_items(osh_ctx *c, int *printed)
+{
+	sort_diags(c);
+	for (int i = 0; i < c->ndiags; i++) {
+		fputs((*printed)++ ? ",\n" : "\n", c->out);
+		print_json(c, &c->diags[i]);
 	}
 	c->ndiags = 0;
+}
+
+void diag_flush(osh_ctx *c)
+{
+	if (c->format == FORMAT_JSON) {
+		int printed = 0;
+		fputc('[', c->out);
+		diag_flush_json_items(c, &printed);
+		fputs("\n]\n", c->out);
+	} else {
+		sort_diags(c);
+		for (int i = 0; i < c->ndiags; i++)
+			print_text(c, &c->diags[i]);
+		c->ndiags = 0;
+	}
 	fflush(c->out);
 }

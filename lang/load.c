@@ -140,7 +140,7 @@ static void load_import(osh_ctx *c, ast_file *from, ast_decl *imp, load_stack *s
 	int id = source_load(c, path);
 	if (id < 0) {
 		osh_error(c, "import-not-found", imp->name_where, "cannot read '%s': %s", path,
-			  strerror(errno));
+			  source_strerror(errno));
 		return;
 	}
 	ast_file *f = parse_and_register(c, id);
@@ -191,7 +191,7 @@ ast_file *osh_load(osh_ctx *c, const char *path)
 	int id = source_load(c, path);
 	if (id < 0) {
 		osh_error(c, "file-not-found", no_span, "cannot read '%s': %s", path,
-			  strerror(errno));
+			  source_strerror(errno));
 		return NULL;
 	}
 	return load_root(c, id);

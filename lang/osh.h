@@ -110,6 +110,8 @@ void osh_ctx_free(osh_ctx *c);
  * index, or -1 with errno set for a file that cannot be read. */
 int source_add(osh_ctx *c, const char *path, const char *realpath, const char *text, size_t len);
 int source_load(osh_ctx *c, const char *path);
+/* strerror() for source_load's failures. */
+const char *source_strerror(int err);
 /* The text of 1-based line `line` of file `file`, without the newline. */
 const char *source_line(osh_ctx *c, int file, int line, int *len);
 
@@ -123,6 +125,10 @@ void diag_note_at(osh_ctx *c, diag *d, span where, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Print all collected diagnostics (text with carets, or one JSON array). */
 void diag_flush(osh_ctx *c);
+/* JSON only: print the collected diagnostics as array items (no brackets),
+ * comma-separated across calls through *printed, so several contexts can
+ * share one array. */
+void diag_flush_json_items(osh_ctx *c, int *printed);
 /* Decide colour from the environment: a terminal and no NO_COLOR. */
 bool diag_want_color(FILE *f);
 /* Write s as a JSON string literal, quotes included. */
