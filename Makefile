@@ -19,7 +19,7 @@ VERSION  := 0.1.0
 CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -DOSH_VERSION='"$(VERSION)"' -I. -I$(BUILD) $(CFLAGS_EXTRA)
 LDLIBS   := -lseccomp
 PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-config clang \
-            libclang-rt-14-dev libjson-c-dev libyaml-dev
+            libclang-rt-14-dev libjson-c-dev libyaml-dev jq
 
 LANG_SRC := $(filter-out lang/main.c,$(wildcard lang/*.c))
 COMP_SRC := $(filter-out compiler/oshc.c,$(wildcard compiler/*.c))
@@ -28,7 +28,7 @@ LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC)) $(GEN_SRC:.c=.o
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TEST_BIN := $(patsubst %.c,$(BUILD)/%,$(TEST_SRC))
 
-.PHONY: all deps test unit golden example asan fuzz bench lint clean
+.PHONY: all deps test unit golden e2e example asan fuzz bench lint clean
 all: $(BUILD)/oshc
 
 deps:
@@ -75,9 +75,12 @@ unit: $(TEST_BIN)
 golden: $(BUILD)/oshc
 	@OSHC=$(BUILD)/oshc sh tests/run_golden.sh
 
+e2e: $(BUILD)/oshc
+	@for t in tests/e2e/*.sh; do echo "== $$t"; OSHC=$(BUILD)/oshc sh $$t || exit 1; done
+
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit golden
+	@$(MAKE) --no-print-directory unit golden e2e
 
 example: deps
 	@$(MAKE) --no-print-directory all
@@ -88,7 +91,7 @@ example: deps
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  CFLAGS_EXTRA="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS_EXTRA="-fsanitize=address,undefined" all unit golden
+	  LDFLAGS_EXTRA="-fsanitize=address,undefined" all unit golden e2e
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60

@@ -91,7 +91,7 @@ static void each_elem(lower *l, vec *v, elem_fn fn, void *arg, bool from_set, in
 	for (int i = 0; i < v->n; i++) {
 		ast_elem *e = v->items[i];
 		if (e->kind == EL_SETREF) {
-			if (e->set && depth < 64)
+			if (e->set && depth <= 2 * NEST_MAX_DEPTH) /* resolve bounds chains */
 				each_elem(l, &e->set->elems, fn, arg, true, depth + 1);
 		} else {
 			fn(l, e, from_set, arg);

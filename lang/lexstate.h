@@ -13,6 +13,7 @@ struct lex_state {
 	int line, col;       /* position of the next character */
 	int last_token_line; /* to tell trailing comments from leading ones */
 	int nsyntax_errors;
+	bool reported_depth; /* one too-deep error per file is enough */
 };
 
 #endif

@@ -210,6 +210,7 @@ typedef struct ast_value {
 	ast_number num;
 	const char *name;
 	struct ast_value *l, *r;
+	int depth; /* nesting, bounded by the parser */
 } ast_value;
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
@@ -228,7 +229,14 @@ typedef struct ast_expr {
 	ast_value *rhs;
 	vec set;     /* IN: ast_value* */
 	bool not_in; /* `not in` */
+	int depth;   /* nesting, bounded by the parser so later passes may recurse */
 } ast_expr;
+
+/* The deepest a condition or a `|` of values may nest (a clear error, not a
+ * stack overflow, for generated monsters). */
+#define AST_MAX_DEPTH 1000
+/* The deepest sets may contain sets, and fragments use fragments. */
+#define NEST_MAX_DEPTH 64
 
 typedef enum {
 	ACT_ALLOW, /* ordered from least to most restrictive */
@@ -370,6 +378,7 @@ typedef struct ast_decl {
 	ast_file *imported;  /* D_IMPORT, after loading */
 	set_type stype;      /* D_SET, after type checking */
 	int visit;           /* cycle detection while resolving */
+	bool used;           /* referenced somewhere (for the unused lint) */
 } ast_decl;
 
 typedef struct ast_comment {
@@ -416,6 +425,10 @@ ast_file *osh_load(osh_ctx *c, const char *path);
 /* Same, from text in memory (tests, fuzzing); imports are resolved
  * relative to the current directory. */
 ast_file *osh_load_text(osh_ctx *c, const char *name, const char *text, size_t len);
+
+/* The canonical text of one parsed file (fmt.c), allocated in the arena;
+ * NULL when the file has syntax errors.  Needs no name resolution. */
+char *osh_format(osh_ctx *c, ast_file *f);
 
 void resolve_program(osh_ctx *c);
 void typecheck_program(osh_ctx *c);

@@ -75,6 +75,9 @@ static ast_rule *net_rule(struct lex_state *st, YYLTYPE loc, bool deny, net_op o
 static ast_item *assert_item(struct lex_state *st, YYLTYPE loc, assert_kind k, vec elems);
 static ast_expr *cmp_expr(struct lex_state *st, YYLTYPE loc, char *arg, YYLTYPE argloc,
 			  ast_value *mask, int op, ast_value *rhs);
+static ast_expr *expr_join(struct lex_state *st, YYLTYPE loc, expr_kind k, ast_expr *l,
+			   ast_expr *r);
+static ast_value *value_or(struct lex_state *st, YYLTYPE loc, ast_value *l, ast_value *r);
 }
 
 %token <str> IDENT "identifier" HOST "host name" IPV4 "IPv4 address" CIDR4 "IPv4 CIDR"
@@ -423,11 +426,9 @@ sys_name
 /* expr: expr || expr | expr && expr | ! expr | ( expr ) | ARG [& MASK] OP VALUE
  *     | ARG [not] in { VALUES } */
 expr
-	: expr OROR expr
-		{ $$ = ast_expr_new(A, EX_OR, S(@$)); $$->l = $1; $$->r = $3; }
-	| expr ANDAND expr
-		{ $$ = ast_expr_new(A, EX_AND, S(@$)); $$->l = $1; $$->r = $3; }
-	| '!' expr           { $$ = ast_expr_new(A, EX_NOT, S(@$)); $$->l = $2; }
+	: expr OROR expr     { $$ = expr_join(st, @$, EX_OR, $1, $3); }
+	| expr ANDAND expr   { $$ = expr_join(st, @$, EX_AND, $1, $3); }
+	| '!' expr           { $$ = expr_join(st, @$, EX_NOT, $2, NULL); }
 	| '(' expr ')'       { $$ = $2; }
 	| IDENT cmpop value  { $$ = cmp_expr(st, @$, $1, @1, NULL, $2, $3); }
 	| IDENT '&' value cmpop value
@@ -453,7 +454,7 @@ cmpop
 value
 	: atom
 	| value '|' atom
-		{ $$ = ast_value_new(A, VAL_OR, S(@$)); $$->l = $1; $$->r = $3; }
+		{ $$ = value_or(st, @$, $1, $3); }
 	;
 
 atom
@@ -616,6 +617,47 @@ static ast_expr *cmp_expr(struct lex_state *st, YYLTYPE loc, char *arg, YYLTYPE 
 	e->op = (cmp_op)op;
 	e->rhs = rhs;
 	return e;
+}
+
+static void too_deep(struct lex_state *st, YYLTYPE loc)
+{
+	if (!st->reported_depth)
+		osh_error(st->c, "too-deep", S(loc),
+			  "this condition nests more than %d levels deep; split the rule",
+			  AST_MAX_DEPTH);
+	st->reported_depth = true;
+	st->nsyntax_errors++;
+}
+
+/* Join two conditions; the depth stays bounded by flattening nothing but
+ * refusing past AST_MAX_DEPTH (the right operand is dropped then). */
+static ast_expr *expr_join(struct lex_state *st, YYLTYPE loc, expr_kind k, ast_expr *l,
+			   ast_expr *r)
+{
+	int d = 1 + (l->depth > (r ? r->depth : 0) ? l->depth : r->depth);
+	if (d > AST_MAX_DEPTH) {
+		too_deep(st, loc);
+		return l;
+	}
+	ast_expr *e = ast_expr_new(A, k, S(loc));
+	e->l = l;
+	e->r = r;
+	e->depth = d;
+	return e;
+}
+
+static ast_value *value_or(struct lex_state *st, YYLTYPE loc, ast_value *l, ast_value *r)
+{
+	int d = 1 + (l->depth > r->depth ? l->depth : r->depth);
+	if (d > AST_MAX_DEPTH) {
+		too_deep(st, loc);
+		return l;
+	}
+	ast_value *v = ast_value_new(A, VAL_OR, S(loc));
+	v->l = l;
+	v->r = r;
+	v->depth = d;
+	return v;
 }
 
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct lex_state *st, const char *msg)

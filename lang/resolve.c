@@ -147,8 +147,13 @@ static void resolve_elem(osh_ctx *c, ast_elem *e)
 		e->set = lookup_decl(c, e->text, D_SET);
 		if (!e->set)
 			undefined(c, e->where, "set", "@", e->text, D_SET);
+		else
+			e->set->used = true;
 	} else if (e->kind == EL_PARAM) {
-		if (!is_builtin_param(e->param) && !lookup_decl(c, e->param, D_PARAM))
+		ast_decl *p = lookup_decl(c, e->param, D_PARAM);
+		if (p)
+			p->used = true;
+		else if (!is_builtin_param(e->param))
 			undefined(c, e->where, "parameter", "$", e->param, D_PARAM);
 	}
 }
@@ -181,6 +186,7 @@ static void resolve_targets(osh_ctx *c, ast_item *it, decl_kind want)
 			continue;
 		}
 		it->targets[i] = d;
+		d->used = true;
 	}
 }
 
@@ -225,7 +231,7 @@ static void resolve_items(osh_ctx *c, ast_decl *d)
 
 /* Sets may contain sets; a set reaching itself is an error. visit: 0 new,
  * 1 on the current path, 2 done. */
-static void check_set_cycle(osh_ctx *c, ast_decl *s)
+static void check_set_cycle(osh_ctx *c, ast_decl *s, int depth)
 {
 	if (s->visit == 2)
 		return;
@@ -242,12 +248,18 @@ static void check_set_cycle(osh_ctx *c, ast_decl *s)
 			e->set = NULL; /* break the cycle for later passes */
 			continue;
 		}
-		check_set_cycle(c, e->set);
+		if (depth >= NEST_MAX_DEPTH) {
+			osh_error(c, "too-deep", e->where,
+				  "sets nest more than %d deep here; flatten them", NEST_MAX_DEPTH);
+			e->set = NULL;
+			continue;
+		}
+		check_set_cycle(c, e->set, depth + 1);
 	}
 	s->visit = 2;
 }
 
-static void check_use_cycle(osh_ctx *c, ast_decl *d)
+static void check_use_cycle(osh_ctx *c, ast_decl *d, int depth)
 {
 	if (d->visit == 2)
 		return;
@@ -269,7 +281,14 @@ static void check_use_cycle(osh_ctx *c, ast_decl *d)
 				it->targets[j] = NULL;
 				continue;
 			}
-			check_use_cycle(c, t);
+			if (depth >= NEST_MAX_DEPTH) {
+				osh_error(c, "too-deep", ((ast_elem *)it->names.items[j])->where,
+					  "fragments use each other more than %d deep here",
+					  NEST_MAX_DEPTH);
+				it->targets[j] = NULL;
+				continue;
+			}
+			check_use_cycle(c, t, depth + 1);
 		}
 	}
 	d->visit = 2;
@@ -294,9 +313,9 @@ void resolve_program(osh_ctx *c)
 		for (int j = 0; j < f->decls.n; j++) {
 			ast_decl *d = f->decls.items[j];
 			if (d->kind == D_SET)
-				check_set_cycle(c, d);
+				check_set_cycle(c, d, 0);
 			else if (d->kind == D_FRAGMENT || d->kind == D_POLICY)
-				check_use_cycle(c, d);
+				check_use_cycle(c, d, 0);
 		}
 	}
 }

@@ -357,7 +357,7 @@ static void check_sysnames(tc *t, vec *v)
 /* Every syscall name a list reaches, sets expanded (for conditions). */
 static void collect_sysnames(osh_ctx *c, vec *v, vec *out, int depth)
 {
-	for (int i = 0; i < v->n && depth < 64; i++) {
+	for (int i = 0; i < v->n && depth <= 2 * NEST_MAX_DEPTH; i++) {
 		ast_elem *e = v->items[i];
 		if (e->kind == EL_NAME)
 			vec_push(&c->arena, out, e);
