@@ -49,9 +49,9 @@ $(BUILD)/lang/lexer.c $(BUILD)/lang/lexer.h: lang/lexer.l
 	flex --header-file=$(BUILD)/lang/lexer.h -o $(BUILD)/lang/lexer.c $<
 
 # generated code: the same warnings, minus the ones flex's skeleton trips
-$(BUILD)/lang/lexer.o: $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.h
+$(BUILD)/lang/lexer.o: $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.h $(wildcard lang/*.h)
 	$(CC) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -c -o $@ $<
-$(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h
+$(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h $(wildcard lang/*.h)
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -c -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h

@@ -89,6 +89,12 @@ bool ip_net_parse(const char *text, ip_net *out, bool allow_host_bits, char *err
 	}
 	uint8_t v4[4];
 	int max;
+	bool bracketed = addr != buf;
+	if (bracketed && !strchr(addr, ':')) {
+		snprintf(err, errlen, "'%s': brackets are for IPv6 addresses; write IPv4 without them",
+			 text);
+		return false;
+	}
 	if (strchr(addr, ':')) {
 		if (inet_pton(AF_INET6, addr, out->addr) != 1) {
 			snprintf(err, errlen, "'%s' is not a valid IPv6 address", addr);

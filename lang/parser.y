@@ -68,6 +68,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct lex_state *st, const 
 /* Ports are checked by the type checker; keep absurd values recognisable. */
 static long port_val(ast_number n)
 {
+	if (n.unit != UNIT_NONE || n.is_float)
+		return -1; /* a port is a plain whole number: reported as out of range */
 	return n.value > 1000000 ? 1000000 : (long)n.value;
 }
 static ast_rule *net_rule(struct lex_state *st, YYLTYPE loc, bool deny, net_op op, vec eps,
@@ -634,7 +636,8 @@ static void too_deep(struct lex_state *st, YYLTYPE loc)
 static ast_expr *expr_join(struct lex_state *st, YYLTYPE loc, expr_kind k, ast_expr *l,
 			   ast_expr *r)
 {
-	int d = 1 + (l->depth > (r ? r->depth : 0) ? l->depth : r->depth);
+	int rd = r ? r->depth : 0;
+	int d = 1 + (l->depth > rd ? l->depth : rd);
 	if (d > AST_MAX_DEPTH) {
 		too_deep(st, loc);
 		return l;
@@ -664,10 +667,33 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct lex_state *st, const 
 {
 	(void)scanner;
 	st->nsyntax_errors++;
-	osh_error(st->c, "syntax", S(*loc), "%s", msg);
+	if (!strcmp(msg, "memory exhausted"))
+		osh_error(st->c, "too-deep", S(*loc),
+			  "the policy nests too deeply for the parser; split it up");
+	else
+		osh_error(st->c, "syntax", S(*loc), "%s", msg);
 }
 
-/* "unexpected X; expected A, B or C", naming the offending token's text. */
+/* Tokens whose text varies: name the kind and quote the text. */
+static bool token_has_text(yysymbol_kind_t t)
+{
+	switch (t) {
+	case YYSYMBOL_IDENT:
+	case YYSYMBOL_HOST:
+	case YYSYMBOL_IPV4:
+	case YYSYMBOL_CIDR4:
+	case YYSYMBOL_IPV6:
+	case YYSYMBOL_SETREF:
+	case YYSYMBOL_PARAMPATH:
+	case YYSYMBOL_PATH:
+	case YYSYMBOL_STRING:
+	case YYSYMBOL_NUMBER: return true;
+	default: return false;
+	}
+}
+
+/* "unexpected X; expected A, B or C".  When a ';' is missing at the end of a
+ * line, point just after the previous token rather than at the next line. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 				 struct lex_state *st)
 {
@@ -679,19 +705,32 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 	const YYLTYPE *loc = yypcontext_location(ctx);
 	char buf[512];
 	size_t len = 0;
-	if (tok == YYSYMBOL_YYEOF) {
+	bool want_semi = false;
+	for (int i = 0; i < n && i < MAXEXP; i++)
+		want_semi |= !strcmp(yysymbol_name(expected[i]), "';'");
+	span where = S(*loc);
+	bool missing_semi = want_semi && st->prev_line > 0 && st->prev_line < loc->first_line;
+	if (missing_semi) {
+		where = (span){loc->file, st->prev_line, st->prev_col + 1, st->prev_line,
+			       st->prev_col + 1};
+		len += (size_t)snprintf(buf, sizeof(buf), "missing ';' at the end of this line");
+	} else if (tok == YYSYMBOL_YYEOF) {
 		len += (size_t)snprintf(buf, sizeof(buf), "unexpected end of file");
 	} else {
 		int linelen;
 		const char *line = source_line(st->c, loc->file, loc->first_line, &linelen);
 		int tl = loc->last_line == loc->first_line ? loc->last_column - loc->first_column + 1 : 0;
-		if (line && tl > 0 && tl <= 40 && loc->first_column - 1 + tl <= linelen)
+		bool show = line && tl > 0 && tl <= 40 && loc->first_column - 1 + tl <= linelen;
+		if (token_has_text(tok) && show)
 			len += (size_t)snprintf(buf, sizeof(buf), "unexpected %s '%.*s'",
 						yysymbol_name(tok), tl, line + loc->first_column - 1);
+		else if (show)
+			len += (size_t)snprintf(buf, sizeof(buf), "unexpected '%.*s'", tl,
+						line + loc->first_column - 1);
 		else
 			len += (size_t)snprintf(buf, sizeof(buf), "unexpected %s", yysymbol_name(tok));
 	}
-	if (n > 0 && n < MAXEXP) {
+	if (!missing_semi && n > 0 && n < MAXEXP && len < sizeof(buf)) {
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "; expected ");
 		for (int i = 0; i < n && len < sizeof(buf); i++)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
@@ -699,7 +738,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 						yysymbol_name(expected[i]));
 	}
 	st->nsyntax_errors++;
-	osh_error(st->c, "syntax", S(*loc), "%s", buf);
+	osh_error(st->c, "syntax", where, "%s", buf);
 	return 0;
 }
 

@@ -87,6 +87,13 @@ static const char *suggest_decl(osh_ctx *c, const char *name, decl_kind kind)
 {
 	const char *best = NULL;
 	int bestd = 3;
+	for (int i = 0; kind == D_PARAM && builtin_params[i]; i++) {
+		int dist = edit_distance(name, builtin_params[i]);
+		if (dist < bestd) {
+			bestd = dist;
+			best = builtin_params[i];
+		}
+	}
 	for (int i = 0; i < c->nfiles; i++) {
 		ast_file *f = c->files[i];
 		for (int j = 0; j < f->decls.n; j++) {

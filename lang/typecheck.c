@@ -105,6 +105,11 @@ static void check_path_text(tc *t, span where, const char *p, const char *shown)
 	if (!path_is_canonical(p, &why))
 		osh_error(t->c, "path-not-canonical", where,
 			  "path '%s' is not canonical: %s; write the path it means", shown, why);
+	else if (strchr(p, '*'))
+		osh_warning(t->c, "literal-star", where,
+			    "'*' in an fs path is a literal character, not a wildcard: '%s' names "
+			    "one file; grant the parent directory to cover everything beneath it",
+			    shown);
 }
 
 static void check_path_elem(tc *t, ast_elem *e)
@@ -113,8 +118,8 @@ static void check_path_elem(tc *t, ast_elem *e)
 		check_path_text(t, e->where, e->text, e->text);
 	} else if (e->kind == EL_PARAM) {
 		if (e->text[0]) {
-			const char *why;
-			if (!path_is_canonical(e->text, &why))
+			const char *why = "it ends with '/'";
+			if (!strcmp(e->text, "/") || !path_is_canonical(e->text, &why))
 				osh_error(t->c, "path-not-canonical", e->where,
 					  "path '$%s%s' is not canonical: %s", e->param, e->text,
 					  why);
@@ -219,7 +224,7 @@ static void check_ports(tc *t, ast_endpoint *ep, bool need_port, const char *sho
 	for (int i = 0; i < ep->nports; i++) {
 		port_range *r = &ep->ports[i];
 		if (r->lo < 1 || r->lo > 65535 || r->hi < 1 || r->hi > 65535)
-			osh_error(t->c, "port-range", r->where, "port must be 1..65535");
+			osh_error(t->c, "port-range", r->where, "port must be a whole number 1..65535");
 		else if (r->lo > r->hi)
 			osh_error(t->c, "port-range", r->where,
 				  "port range %ld..%ld is empty; write the lower port first", r->lo,
@@ -531,6 +536,25 @@ static void check_fs(tc *t, ast_item *it)
 	}
 }
 
+/* URL globs are matched against the request path as sent, so a pattern
+ * that no normalized request path can have is a mistake. */
+static const char *url_path_problem(const char *p)
+{
+	if (strstr(p, "//"))
+		return "contains '//'";
+	for (const char *s = p; (s = strchr(s, '/')); s++)
+		if (s[1] == '.' && (s[2] == '/' || s[2] == 0 || (s[2] == '.' && (s[3] == '/' || !s[3]))))
+			return "contains a '.' or '..' segment";
+	for (; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch <= ' ' || ch >= 0x7f)
+			return "contains a space or control character (percent-encode it)";
+		if (ch == '?' || ch == '#')
+			return "contains a query or fragment ('?' or '#'); rules match the path only";
+	}
+	return NULL;
+}
+
 static void check_l7(tc *t, ast_rule *r)
 {
 	for (int i = 0; i < r->methods.n; i++) {
@@ -553,6 +577,11 @@ static void check_l7(tc *t, ast_rule *r)
 		if (u->text[0] != '/') {
 			osh_error(t->c, "url-path", u->where, "URL path '%s' must start with '/'",
 				  u->text);
+			continue;
+		}
+		const char *bad = url_path_problem(u->text);
+		if (bad) {
+			osh_error(t->c, "url-path", u->where, "URL path '%s' %s", u->text, bad);
 			continue;
 		}
 		for (const char *p = u->text; (p = strstr(p, "**")); p += 2) {
@@ -635,19 +664,21 @@ static void check_limit(tc *t, ast_rule *r)
 			osh_error(t->c, "number-range", n->where,
 				  "%s 0 would stop every process; give a size", limit_name(r->limit));
 		break;
-	case LIM_SWAP: require_unit(t, r, UNIT_BYTES, "0"); break;
+	case LIM_SWAP: require_unit(t, r, UNIT_BYTES, "512MiB"); break;
 	case LIM_PIDS: require_count(t, r, 1, 4194304); break;
 	case LIM_FILES: require_count(t, r, 1, 1u << 30); break;
 	case LIM_IO_WEIGHT: require_count(t, r, 1, 10000); break;
 	case LIM_CPU:
 		if (n->unit == UNIT_PERCENT) {
-			if (n->fvalue <= 0)
-				osh_error(t->c, "number-range", n->where, "cpu must be above 0%%");
+			if (n->fvalue <= 0 || n->fvalue > 409600)
+				osh_error(t->c, "number-range", n->where,
+					  "cpu must be above 0%% and at most 409600%% (4096 cores)");
 		} else if (n->unit != UNIT_NONE) {
 			osh_error(t->c, "unit-wrong", n->where,
 				  "cpu takes cores (1.5) or a percentage (150%%), not '%s'", n->text);
 		} else if (n->fvalue <= 0 || n->fvalue > 4096) {
-			osh_error(t->c, "number-range", n->where, "cpu must be above 0 cores");
+			osh_error(t->c, "number-range", n->where,
+				  "cpu must be above 0 and at most 4096 cores");
 		}
 		break;
 	case LIM_CPUTIME:
@@ -673,6 +704,14 @@ static void check_limits(tc *t, ast_item *it, ast_rule **seen)
 		seen[r->limit] = r;
 		check_limit(t, r);
 	}
+}
+
+static bool has_text(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return true;
+	return false;
 }
 
 static bool env_name_valid(const char *s)
@@ -703,6 +742,17 @@ static void check_id(tc *t, ast_rule *r, const char *what)
 			  what);
 }
 
+static const char *proc_name(proc_key k)
+{
+	switch (k) {
+	case PROC_USER: return "user";
+	case PROC_GROUP: return "group";
+	case PROC_CAPS: return "caps";
+	case PROC_HOSTNAME: return "hostname";
+	default: return "env";
+	}
+}
+
 static void check_process(tc *t, ast_item *it, ast_rule **seen)
 {
 	for (int i = 0; i < it->rules.n; i++) {
@@ -710,11 +760,23 @@ static void check_process(tc *t, ast_item *it, ast_rule **seen)
 		if (r->proc != PROC_ENV_KEEP && r->proc != PROC_ENV_SET) {
 			if (seen[r->proc]) {
 				diag *d = osh_error(t->c, "duplicate-setting", r->where,
-						    "this process setting is given twice in '%s'",
+						    "%s is given twice in '%s'", proc_name(r->proc),
 						    t->decl->name);
 				diag_note_at(t->c, d, seen[r->proc]->where, "first given here");
 			}
 			seen[r->proc] = r;
+		}
+		if (r->proc == PROC_ENV_SET) {
+			for (int j = 0; j < i; j++) {
+				ast_rule *o = it->rules.items[j];
+				if (o->proc == PROC_ENV_SET && !strcmp(o->env_name, r->env_name)) {
+					diag *d = osh_error(t->c, "duplicate-setting", r->where,
+							    "env set %s is given twice in '%s'",
+							    r->env_name, t->decl->name);
+					diag_note_at(t->c, d, o->where, "first given here");
+					break;
+				}
+			}
 		}
 		switch (r->proc) {
 		case PROC_USER: check_id(t, r, "user"); break;
@@ -744,10 +806,14 @@ static void check_process(tc *t, ast_item *it, ast_rule **seen)
 			break;
 		case PROC_HOSTNAME: {
 			char err[256];
-			if (strlen(r->str) > 64 || strchr(r->str, '*') ||
-			    !host_pattern_check(r->str, err, sizeof(err)))
-				osh_error(t->c, "hostname-invalid", r->rights_where,
-					  "'%s' is not a valid host name (at most 64 characters)", r->str);
+			if (strlen(r->str) > 64)
+				snprintf(err, sizeof(err), "longer than 64 characters");
+			else if (strchr(r->str, '*'))
+				snprintf(err, sizeof(err), "a wildcard is not a host name");
+			else if (host_pattern_check(r->str, err, sizeof(err)))
+				break;
+			osh_error(t->c, "hostname-invalid", r->rights_where,
+				  "'%s' is not a valid host name: %s", r->str, err);
 			break;
 		}
 		}
@@ -815,6 +881,7 @@ static void collect_arches(tc *t, ast_decl *d)
 
 static void check_decl_items(tc *t, ast_decl *d)
 {
+	ast_item *seen_requires = NULL;
 	ast_rule *seen_default = NULL;
 	ast_rule *seen_limit[LIM__COUNT] = {0};
 	ast_rule *seen_proc[PROC_HOSTNAME + 1] = {0};
@@ -823,7 +890,15 @@ static void check_decl_items(tc *t, ast_decl *d)
 	for (int i = 0; i < d->items.n; i++) {
 		ast_item *it = d->items.items[i];
 		switch (it->kind) {
-		case IT_REQUIRES: check_requires(t, it); break;
+		case IT_REQUIRES:
+			if (seen_requires) {
+				diag *dg = osh_error(t->c, "duplicate-setting", it->where,
+						     "requires landlock is given twice in '%s'", d->name);
+				diag_note_at(t->c, dg, seen_requires->where, "first given here");
+			}
+			seen_requires = it;
+			check_requires(t, it);
+			break;
 		case IT_FS: check_fs(t, it); break;
 		case IT_NET: check_net(t, it); break;
 		case IT_SYSCALLS: check_syscalls(t, it, &seen_default); break;
@@ -836,7 +911,7 @@ static void check_decl_items(tc *t, ast_decl *d)
 					  "unknown finding '%s'; waive takes a finding name such as "
 					  "interpreter-grant or wx-path",
 					  it->finding);
-			if (!it->reason[0])
+			if (!has_text(it->reason))
 				osh_error(t->c, "waiver-reason", it->where,
 					  "a waiver needs a reason a reviewer can read");
 			break;
