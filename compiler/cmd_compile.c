@@ -63,6 +63,7 @@ int cmd_compile(int argc, char **argv)
 	}
 	osh_ctx c;
 	cli_ctx_init(&c, &o);
+	c.out = stderr; /* stdout carries the result */
 	int rc = EXIT_FINDINGS;
 	ast_file *root = osh_load(&c, file);
 	ir_program *prog = root && c.nerrors == 0 ? ir_lower(&c) : NULL;
@@ -84,7 +85,8 @@ int cmd_compile(int argc, char **argv)
 			}
 		}
 	}
-	diag_flush(&c);
+	if (c.ndiags)
+		diag_flush(&c);
 	osh_ctx_free(&c);
 	return rc;
 }

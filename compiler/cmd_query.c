@@ -120,6 +120,7 @@ int cmd_query(int argc, char **argv)
 	}
 	osh_ctx c;
 	cli_ctx_init(&c, &o);
+	c.out = stderr; /* stdout carries the result */
 	ast_file *root = osh_load(&c, file);
 	ir_program *prog = root && c.nerrors == 0 ? ir_lower(&c) : NULL;
 	ir_policy *pol = prog ? ir_select_policy(prog, o.policy) : NULL;
@@ -150,7 +151,8 @@ int cmd_query(int argc, char **argv)
 				rc = EXIT_FINDINGS;
 		}
 	}
-	diag_flush(&c);
+	if (c.ndiags)
+		diag_flush(&c);
 	osh_ctx_free(&c);
 out:
 	for (int i = 0; i < env.n; i++)

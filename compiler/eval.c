@@ -101,19 +101,19 @@ eval_result eval_fs(const ir_policy *p, const eval_params *env, unsigned right, 
 /* ---- net ---- */
 
 /* Loopback, link-local (and so cloud metadata), private, CGNAT, unspecified,
- * IPv6 unique-local and link-local: the proxy refuses these unless a rule
- * names the address or range itself. */
-static bool special_address(const uint8_t a[16])
+ * IPv6 unique-local and link-local: the proxy refuses these unless the
+ * allowing rule's own address range lies inside that special range, i.e.
+ * the rule names it on purpose (0.0.0.0/0 does not). */
+static bool special_range(const uint8_t a[16], ip_net *out)
 {
 	static const char *const nets[] = {
-		"127.0.0.0/8",    "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-		"100.64.0.0/10",  "0.0.0.0/8",      "::1",        "::",            "fc00::/7",
-		"fe80::/10",      NULL};
+		"127.0.0.0/8",   "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+		"100.64.0.0/10", "0.0.0.0/8",      "::1",        "::",            "fc00::/7",
+		"fe80::/10",     NULL};
 	for (int i = 0; nets[i]; i++) {
-		ip_net n;
 		char err[64];
-		ip_net_parse(nets[i], &n, false, err, sizeof(err));
-		if (ip_net_contains(&n, a))
+		ip_net_parse(nets[i], out, false, err, sizeof(err));
+		if (ip_net_contains(out, a))
 			return true;
 	}
 	return false;
@@ -196,36 +196,72 @@ static const ir_net_rule *net_deny(const ir_policy *p, const eval_params *env, n
 	return NULL;
 }
 
-/* An allow rule that lets q through, including the proxy's refusal of
- * special addresses unless the rule names the address range itself. */
+/* An allow rule that lets q through, given the proxy's refusal of special
+ * addresses. */
 static bool allow_passes(const ir_net_rule *r, const net_request *q)
 {
-	if (!q->has_addr || !special_address(q->addr))
+	ip_net sp;
+	if (!q->has_addr || !special_range(q->addr, &sp))
 		return true;
-	return r->ep.kind == IR_HOST_IP;
+	return r->ep.kind == IR_HOST_IP && r->ep.prefix >= sp.prefix &&
+	       ip_net_contains(&sp, r->ep.addr);
 }
 
-eval_result eval_connect(const ir_policy *p, const eval_params *env, const net_request *q)
+/* The allow connect rules that admit q, split by whether they carry http
+ * rules; `refused` is one that matched but may not reach the address. */
+typedef struct net_match {
+	const ir_net_rule *plain, *with_l7, *refused;
+} net_match;
+
+static net_match match_allows(const ir_policy *p, const eval_params *env, const net_request *q)
+{
+	net_match m = {0};
+	for (int i = 0; i < p->nnet; i++) {
+		const ir_net_rule *r = &p->net[i];
+		if (r->deny || !net_rule_matches(env, r, NET_CONNECT, q))
+			continue;
+		if (!allow_passes(r, q)) {
+			if (!m.refused)
+				m.refused = r;
+		} else if (r->nl7 == 0) {
+			if (!m.plain)
+				m.plain = r;
+		} else if (!m.with_l7) {
+			m.with_l7 = r;
+		}
+	}
+	return m;
+}
+
+/* The decision when no rule admits q at all. */
+static eval_result connect_refusal(const ir_policy *p, const eval_params *env,
+				   const net_request *q, const net_match *m)
 {
 	if (!p->has_net)
 		return result(false, LAYER_NET, "the policy has no net section: no network at all");
 	const ir_net_rule *deny = net_deny(p, env, NET_CONNECT, q);
 	if (deny)
 		return from_net_rule(false, deny, "a deny connect rule matches");
-	const ir_net_rule *refused = NULL;
-	for (int i = 0; i < p->nnet; i++) {
-		const ir_net_rule *r = &p->net[i];
-		if (r->deny || !net_rule_matches(env, r, NET_CONNECT, q))
-			continue;
-		if (allow_passes(r, q))
-			return from_net_rule(true, r, "an allow connect rule matches");
-		refused = r;
-	}
-	if (refused)
-		return from_net_rule(false, refused,
-				     "the name resolves to a loopback, link-local or private address, "
-				     "which the proxy refuses unless a rule names that address");
+	if (m->refused)
+		return from_net_rule(false, m->refused,
+				     "the address is loopback, link-local or private, which the proxy "
+				     "refuses unless the allowing rule names that range itself");
 	return result(false, LAYER_NET, "no allow connect rule matches (net is default deny)");
+}
+
+/* A raw connection (a CONNECT tunnel, TLS) is admitted only by a rule
+ * without http rules: through a tunnel the proxy cannot see the requests
+ * the http rules restrict, so those rules admit plain HTTP only. */
+eval_result eval_connect(const ir_policy *p, const eval_params *env, const net_request *q)
+{
+	net_match m = match_allows(p, env, q);
+	if (!p->has_net || net_deny(p, env, NET_CONNECT, q) || (!m.plain && !m.with_l7))
+		return connect_refusal(p, env, q, &m);
+	if (m.plain)
+		return from_net_rule(true, m.plain, "an allow connect rule matches");
+	return from_net_rule(false, m.with_l7,
+			     "the matching connect rule has http rules, so it admits only plain "
+			     "HTTP requests those rules allow; a tunnel would bypass them");
 }
 
 eval_result eval_bind(const ir_policy *p, const net_request *q)
@@ -253,52 +289,49 @@ static bool method_matches(const ir_l7_rule *h, const char *method)
 	return false;
 }
 
-/* Within one connect rule: allowed by some allow http rule and denied by
- * none; a rule without http rules allows every request. */
-static eval_result l7_decide(const ir_net_rule *r, const net_request *q)
+static eval_result from_l7(bool allowed, const ir_net_rule *r, const ir_l7_rule *h,
+			   const char *reason)
 {
-	if (r->nl7 == 0)
-		return from_net_rule(true, r, "the connect rule has no http rules: every request");
-	const ir_l7_rule *allow = NULL;
-	for (int i = 0; i < r->nl7; i++) {
-		const ir_l7_rule *h = &r->l7[i];
-		if (!method_matches(h, q->method) || !url_glob_matches(h->path, q->path))
-			continue;
-		if (h->deny) {
-			eval_result res = result(false, LAYER_HTTP, "a deny http rule matches");
-			res.rule_id = h->id;
-			res.where = h->where;
-			res.origin = r->origin;
-			return res;
-		}
-		if (!allow)
-			allow = h;
-	}
-	eval_result res = result(allow != NULL, LAYER_HTTP,
-				 allow ? "an allow http rule matches"
-				       : "no allow http rule of the connect rule matches");
-	res.rule_id = allow ? allow->id : r->id;
-	res.where = allow ? allow->where : r->where;
+	eval_result res = result(allowed, LAYER_HTTP, reason);
+	res.rule_id = h ? h->id : r->id;
+	res.where = h ? h->where : r->where;
 	res.origin = r->origin;
 	return res;
 }
 
+/* Plain HTTP: deny overrides allow across every connect rule that admits
+ * the request; it is allowed by a rule without http rules, or by an allow
+ * http rule of a rule that has them. */
 eval_result eval_http(const ir_policy *p, const eval_params *env, const net_request *q)
 {
-	eval_result conn = eval_connect(p, env, q);
-	if (!conn.allowed)
-		return conn;
-	eval_result last = conn;
+	net_match m = match_allows(p, env, q);
+	if (!p->has_net || net_deny(p, env, NET_CONNECT, q) || (!m.plain && !m.with_l7))
+		return connect_refusal(p, env, q, &m);
+	const ir_net_rule *allow_rule = NULL;
+	const ir_l7_rule *allow = NULL;
 	for (int i = 0; i < p->nnet; i++) {
 		const ir_net_rule *r = &p->net[i];
 		if (r->deny || !net_rule_matches(env, r, NET_CONNECT, q) || !allow_passes(r, q))
 			continue;
-		eval_result res = l7_decide(r, q);
-		if (res.allowed)
-			return res;
-		last = res;
+		for (int j = 0; j < r->nl7; j++) {
+			const ir_l7_rule *h = &r->l7[j];
+			if (!method_matches(h, q->method) || !url_glob_matches(h->path, q->path))
+				continue;
+			if (h->deny)
+				return from_l7(false, r, h, "a deny http rule matches");
+			if (!allow) {
+				allow = h;
+				allow_rule = r;
+			}
+		}
 	}
-	return last;
+	if (m.plain)
+		return from_net_rule(true, m.plain,
+				     "an allow connect rule without http rules matches: every request");
+	if (allow)
+		return from_l7(true, allow_rule, allow, "an allow http rule matches");
+	return from_l7(false, m.with_l7, NULL, "no allow http rule of the matching connect rules "
+					       "matches (http is default deny)");
 }
 
 /* ---- syscalls ---- */

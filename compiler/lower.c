@@ -3,16 +3,19 @@
  *
  * A policy's meaning is its own items plus those of every fragment it uses,
  * transitively, each fragment once.  fs, net and syscall rules are a plain
- * union (rule order never matters).  Settings compose as follows, so that
- * composition can only confine more, never less:
+ * union (rule order never matters).  Settings that can be ordered from
+ * loose to strict compose to the strictest, so a fragment of invariants can
+ * never be loosened by the policy that uses it:
  *  - limits: the smallest value wins;
  *  - `requires landlock N`: the highest N wins; `best-effort` only counts in
  *    the policy itself, never from a fragment;
- *  - the syscall default: the policy's own, else the most restrictive of its
- *    fragments'; a policy with syscall rules and no default is an error;
- *  - user, group, hostname, caps and `env set NAME`: the policy's own value
- *    wins; two fragments that disagree (and the policy says nothing) are an
- *    error naming both;
+ *  - the syscall default: the most restrictive of all (policy and
+ *    fragments); a policy with syscall rules and no default is an error;
+ *  - caps: only capabilities every setter keeps (intersection);
+ * Settings that have no order take the policy's own value:
+ *  - user, group, hostname and `env set NAME`: the policy's own value wins;
+ *    two fragments that disagree (and the policy says nothing) are an error
+ *    naming both;
  *  - env keep, arch, asserts, within and waivers: union.
  * Sets are expanded, and every rule is split so one IR rule holds one path,
  * or one endpoint with one port range, or one syscall.
@@ -59,7 +62,7 @@ typedef struct lower {
 	int nslots;
 	int *rule_caps;
 	/* which decl gave each process setting (policy's own wins) */
-	ast_decl *user_from, *group_from, *host_from, *caps_from, *default_from;
+	ast_decl *user_from, *group_from, *host_from, *default_from;
 	ast_decl **envset_from;
 } lower;
 
@@ -405,19 +408,13 @@ static void lower_syscalls(lower *l, ast_item *it)
 		ast_rule *r = it->rules.items[i];
 		if (r->kind == R_DEFAULT) {
 			ir_action a = lower_action(&r->action);
-			if (is_own(l)) {
-				l->pol->sys_default = a;
+			ir_action cur = l->pol->sys_default;
+			ir_action s = l->default_from ? ir_action_stricter(cur, a) : a;
+			if (!l->default_from || s.kind != cur.kind || s.errno_val != cur.errno_val) {
+				l->pol->sys_default = s;
 				l->pol->sys_default_where = r->where;
-				l->default_from = l->from;
-			} else if (l->default_from != l->policy) {
-				if (!l->default_from)
-					l->pol->sys_default = a;
-				else
-					l->pol->sys_default = ir_action_stricter(l->pol->sys_default, a);
-				if (!l->default_from || l->pol->sys_default.kind == a.kind)
-					l->pol->sys_default_where = r->where;
-				l->default_from = l->from;
 			}
+			l->default_from = l->from;
 			continue;
 		}
 		sys_ctx sc = {.r = r};
@@ -469,37 +466,26 @@ static bool take_setting(lower *l, ast_decl **owner, const char *cur, const char
 	return false;
 }
 
-static const char *caps_text(lower *l, ast_rule *r)
-{
-	if (r->caps_none)
-		return "none";
-	char *s = arena_strdup(l->a, "");
-	for (int i = 0; i < r->elems.n; i++)
-		s = arena_printf(l->a, "%s%s%s", s, i ? "," : "",
-				 ((ast_elem *)r->elems.items[i])->text);
-	return s;
-}
-
+/* caps compose to the intersection: a capability stays only when every
+ * fragment and the policy that set caps keep it. */
 static void set_caps(lower *l, ast_rule *r)
 {
 	ir_process *p = &l->pol->process;
-	const char *cur = NULL;
-	if (p->caps_set) {
-		cur = arena_strdup(l->a, "");
-		for (int i = 0; i < p->ncaps; i++)
-			cur = arena_printf(l->a, "%s%s%s", cur, i ? "," : "", p->caps[i]);
-		if (!p->ncaps)
-			cur = "none";
+	const char **kept = arena_alloc(l->a, sizeof(char *) * (size_t)(r->elems.n + 1));
+	int n = 0;
+	for (int i = 0; i < r->elems.n; i++) {
+		const char *cap = ((ast_elem *)r->elems.items[i])->text;
+		bool keep = !p->caps_set;
+		for (int j = 0; j < p->ncaps && !keep; j++)
+			keep = !strcmp(p->caps[j], cap);
+		if (keep)
+			kept[n++] = cap;
 	}
-	if (!take_setting(l, &l->caps_from, cur, caps_text(l, r), p->caps_where, r->where,
-			  "capabilities"))
-		return;
+	if (!p->caps_set || n < p->ncaps)
+		p->caps_where = r->where;
 	p->caps_set = true;
-	p->caps_where = r->where;
-	p->ncaps = 0;
-	p->caps = arena_alloc(l->a, sizeof(char *) * (size_t)(r->elems.n + 1));
-	for (int i = 0; i < r->elems.n; i++)
-		p->caps[p->ncaps++] = ((ast_elem *)r->elems.items[i])->text;
+	p->caps = kept;
+	p->ncaps = n;
 }
 
 static void set_env(lower *l, ast_rule *r)

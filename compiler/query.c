@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,13 @@ static bool query_syscall(const ir_policy *p, const eval_params *env, char **tok
 {
 	const char *name = tok[0];
 	const sys_sig *sig = sysargs_lookup(name);
+	if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
+		snprintf(err, errlen,
+			 "'%s' is neither a request kind (read, write, exec, ioctl, connect, bind, "
+			 "http) nor a syscall libseccomp knows",
+			 name);
+		return false;
+	}
 	uint64_t args[6] = {0};
 	const char *path = NULL;
 	for (int i = 1; i < n; i++) {

@@ -2,7 +2,7 @@
  * load.c - read a policy and everything it imports.
  *
  * `import "f";` is looked up relative to the importing file, then in each
- * -I directory, then (for "std/...") in the stdlib folder.  A file reached
+ * -I directory; "std/..." always names the stdlib folder.  A file reached
  * twice through different paths of the import graph is loaded once; a file
  * that imports itself, directly or not, is an error naming the whole chain.
  * When every file has parsed, names are resolved and types checked.
@@ -60,12 +60,13 @@ static const char *find_import(osh_ctx *c, const char *from_file, const char *na
 	int n = 0;
 	if (name[0] == '/') {
 		cands[n++] = name;
+	} else if (!strncmp(name, "std/", 4) && c->stdlib_dir) {
+		/* std/ always means the stdlib: a local std/ folder cannot shadow it */
+		cands[n++] = arena_printf(&c->arena, "%s/%s", c->stdlib_dir, name);
 	} else {
 		cands[n++] = arena_printf(&c->arena, "%s/%s", dir_of(c, from_file), name);
 		for (int i = 0; i < c->ninclude_dirs && n < 65; i++)
 			cands[n++] = arena_printf(&c->arena, "%s/%s", c->include_dirs[i], name);
-		if (!strncmp(name, "std/", 4) && c->stdlib_dir)
-			cands[n++] = arena_printf(&c->arena, "%s/%s", c->stdlib_dir, name);
 	}
 	size_t used = 0;
 	tried[0] = 0;

@@ -229,14 +229,16 @@ static const sys_sig signatures[] = {
     /* memory */
     {"mmap",
      6,
-     {ARG_PTR("addr", 0), ARG_ULONG("length", 1, NS_NONE), ARG_INT("prot", 2, NS_PROT),
-      ARG_INT("flags", 3, NS_MAP), ARG_INT("fd", 4, NS_NONE), ARG_LONG("offset", 5)}},
+     /* x86_64 and arm64 declare prot and flags unsigned long and pass all
+      * 64 bits on to do_mmap(), so conditions compare all 64 */
+     {ARG_PTR("addr", 0), ARG_ULONG("length", 1, NS_NONE), ARG_ULONG("prot", 2, NS_PROT),
+      ARG_ULONG("flags", 3, NS_MAP), ARG_INT("fd", 4, NS_NONE), ARG_LONG("offset", 5)}},
     {"mprotect",
      3,
-     {ARG_PTR("addr", 0), ARG_ULONG("len", 1, NS_NONE), ARG_INT("prot", 2, NS_PROT)}},
+     {ARG_PTR("addr", 0), ARG_ULONG("len", 1, NS_NONE), ARG_ULONG("prot", 2, NS_PROT)}},
     {"pkey_mprotect",
      4,
-     {ARG_PTR("addr", 0), ARG_ULONG("len", 1, NS_NONE), ARG_INT("prot", 2, NS_PROT),
+     {ARG_PTR("addr", 0), ARG_ULONG("len", 1, NS_NONE), ARG_ULONG("prot", 2, NS_PROT),
       ARG_INT("pkey", 3, NS_NONE)}},
     {"madvise",
      3,

@@ -660,7 +660,7 @@ static void check_limit(tc *t, ast_rule *r)
 	case LIM_MEMORY:
 	case LIM_FILESIZE:
 		require_unit(t, r, UNIT_BYTES, "2GiB");
-		if (n->value == 0 && !n->is_float)
+		if (n->value == 0)
 			osh_error(t->c, "number-range", n->where,
 				  "%s 0 would stop every process; give a size", limit_name(r->limit));
 		break;
@@ -670,15 +670,15 @@ static void check_limit(tc *t, ast_rule *r)
 	case LIM_IO_WEIGHT: require_count(t, r, 1, 10000); break;
 	case LIM_CPU:
 		if (n->unit == UNIT_PERCENT) {
-			if (n->fvalue <= 0 || n->fvalue > 409600)
+			if (n->fvalue < 0.1 || n->fvalue > 409600)
 				osh_error(t->c, "number-range", n->where,
-					  "cpu must be above 0%% and at most 409600%% (4096 cores)");
+					  "cpu must be at least 0.1%% and at most 409600%% (4096 cores)");
 		} else if (n->unit != UNIT_NONE) {
 			osh_error(t->c, "unit-wrong", n->where,
 				  "cpu takes cores (1.5) or a percentage (150%%), not '%s'", n->text);
-		} else if (n->fvalue <= 0 || n->fvalue > 4096) {
+		} else if (n->fvalue < 0.001 || n->fvalue > 4096) {
 			osh_error(t->c, "number-range", n->where,
-				  "cpu must be above 0 and at most 4096 cores");
+				  "cpu must be at least 0.001 and at most 4096 cores");
 		}
 		break;
 	case LIM_CPUTIME:

@@ -66,7 +66,9 @@ q deny 'openat path=/etc/shadow flags=O_RDONLY'
 q allow 'openat path=/tmp/x flags=O_WRONLY|O_CREAT'
 q deny 'openat path=/usr/bin/git flags=O_RDWR'
 # net: connect with from binaries, L7 rules, bind ranges
-q allow 'connect api.github.com:443 from /usr/bin/git'
+# the github rule carries http rules: it admits plain HTTP requests those
+# rules allow, never a raw tunnel that would bypass them (fail closed)
+q deny 'connect api.github.com:443 from /usr/bin/git'
 q deny 'connect api.github.com:443 from /usr/bin/curl'
 q deny 'connect api.github.com:80 from /usr/bin/git'
 q allow 'http GET api.github.com:443/repos/x from /usr/bin/git'
