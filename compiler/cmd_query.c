@@ -25,6 +25,21 @@ static void query_help(void)
 	       "1 when the decision differs; 2 on usage errors or a malformed request.\n");
 }
 
+/* "file:line:col (in origin): source line" for a span. */
+static void print_span_line(osh_ctx *c, const char *label, span w, const char *origin)
+{
+	int len;
+	const char *line = source_line(c, w.file, w.line, &len);
+	while (line && len > 0 && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	printf("%s: %s:%d:%d", label, c->sources[w.file]->path, w.line, w.col);
+	if (origin)
+		printf(" (in %s)", origin);
+	if (line)
+		printf(": %.*s", len, line);
+	putchar('\n');
+}
+
 static void print_text(osh_ctx *c, const eval_result *r)
 {
 	char act[64];
@@ -32,21 +47,16 @@ static void print_text(osh_ctx *c, const eval_result *r)
 	printf("action: %s\n", ir_action_str(r->action, act, sizeof(act)));
 	printf("layer: %s\n", eval_layer_name(r->layer));
 	printf("reason: %s\n", r->reason);
-	if (r->where.file >= 0) {
-		int len;
-		const char *line = source_line(c, r->where.file, r->where.line, &len);
-		while (line && len > 0 && (*line == ' ' || *line == '\t'))
-			line++, len--;
-		printf("rule: %s:%d:%d", c->sources[r->where.file]->path, r->where.line,
-		       r->where.col);
-		if (r->origin)
-			printf(" (in %s)", r->origin);
-		if (line)
-			printf(": %.*s", len, line);
-		putchar('\n');
-	} else {
+	if (r->rule_where.file < 0) {
 		printf("rule: (default)\n");
+		return;
 	}
+	print_span_line(c, "rule", r->rule_where, r->origin);
+	/* a set member: say which element of which set matched */
+	if (r->where.file >= 0 &&
+	    (r->where.file != r->rule_where.file || r->where.line < r->rule_where.line ||
+	     r->where.line > r->rule_where.end_line))
+		print_span_line(c, "matched", r->where, NULL);
 }
 
 static void print_json(osh_ctx *c, const eval_result *r)
@@ -58,10 +68,11 @@ static void print_json(osh_ctx *c, const eval_result *r)
 	json_write_string(stdout, eval_layer_name(r->layer));
 	printf(",\"reason\":");
 	json_write_string(stdout, r->reason);
-	if (r->where.file >= 0) {
+	if (r->rule_where.file >= 0) {
 		printf(",\"rule\":{\"id\":%d,\"file\":", r->rule_id);
-		json_write_string(stdout, c->sources[r->where.file]->path);
-		printf(",\"line\":%d,\"col\":%d,\"origin\":", r->where.line, r->where.col);
+		json_write_string(stdout, c->sources[r->rule_where.file]->path);
+		printf(",\"line\":%d,\"col\":%d,\"origin\":", r->rule_where.line,
+		       r->rule_where.col);
 		json_write_string(stdout, r->origin ? r->origin : "");
 		printf("}}\n");
 	} else {

@@ -37,6 +37,7 @@ static eval_result result(bool allowed, eval_layer layer, const char *reason)
 	r.layer = layer;
 	r.rule_id = -1;
 	r.where = no_span;
+	r.rule_where = no_span;
 	r.reason = reason;
 	return r;
 }
@@ -93,6 +94,7 @@ eval_result eval_fs(const ir_policy *p, const eval_params *env, unsigned right, 
 	if (by) {
 		res.rule_id = by->id;
 		res.where = by->where;
+		res.rule_where = by->rule_where;
 		res.origin = by->origin;
 	}
 	return res;
@@ -181,6 +183,7 @@ static eval_result from_net_rule(bool allowed, const ir_net_rule *r, const char 
 	if (r) {
 		res.rule_id = r->id;
 		res.where = r->where;
+		res.rule_where = r->rule_where;
 		res.origin = r->origin;
 	}
 	return res;
@@ -295,6 +298,7 @@ static eval_result from_l7(bool allowed, const ir_net_rule *r, const ir_l7_rule 
 	eval_result res = result(allowed, LAYER_HTTP, reason);
 	res.rule_id = h ? h->id : r->id;
 	res.where = h ? h->where : r->where;
+	res.rule_where = h ? h->where : r->rule_where;
 	res.origin = r->origin;
 	return res;
 }
@@ -401,11 +405,13 @@ eval_result eval_syscall(const ir_policy *p, const char *name, const uint64_t ar
 		res.action = best->action;
 		res.rule_id = best->id;
 		res.where = best->where;
+		res.rule_where = best->rule_where;
 		res.origin = best->origin;
 		res.reason = "the most restrictive matching rule";
 	} else {
 		res.action = p->sys_default;
 		res.where = p->sys_default_where;
+		res.rule_where = p->sys_default_where;
 		res.reason = sc ? "no rule's condition holds: the default action"
 				: "no rule names this syscall: the default action";
 	}

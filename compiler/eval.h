@@ -26,7 +26,9 @@ typedef struct eval_result {
 	ir_action action; /* seccomp: the action; other layers: allow or errno(EACCES) */
 	eval_layer layer; /* the layer that decided */
 	int rule_id;      /* -1: the default decided */
-	span where;       /* the deciding rule (no_span for a default) */
+	span where;       /* what matched: the path, endpoint or syscall name as
+			   * written (inside a set when it came from one) */
+	span rule_where;  /* the whole rule that decided (no_span for none) */
 	const char *origin;
 	const char *reason; /* one line, for people */
 } eval_result;

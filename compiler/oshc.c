@@ -107,8 +107,13 @@ const char *cli_stdlib_dir(void)
 		if (slash) {
 			*slash = 0;
 			snprintf(buf, sizeof(buf), "%s/../stdlib-policies", exe);
-			if (access(buf, R_OK) == 0)
+			char *rp = realpath(buf, NULL);
+			if (rp && strlen(rp) < sizeof(buf)) {
+				strcpy(buf, rp);
+				free(rp);
 				return buf;
+			}
+			free(rp);
 		}
 	}
 	return OSH_STDLIB_DIR;
