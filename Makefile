@@ -64,7 +64,7 @@ $(BUILD)/libosh.a: $(LIB_OBJ)
 $(BUILD)/oshc: $(BUILD)/compiler/oshc.o $(BUILD)/libosh.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS_EXTRA)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libosh.a tests/testutil.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libosh.a $(wildcard tests/*.h tests/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libosh.a $(LDLIBS) -lcmocka $(LDFLAGS_EXTRA)
 

@@ -306,8 +306,19 @@ static eval_result from_l7(bool allowed, const ir_net_rule *r, const ir_l7_rule 
 /* Plain HTTP: deny overrides allow across every connect rule that admits
  * the request; it is allowed by a rule without http rules, or by an allow
  * http rule of a rule that has them. */
-eval_result eval_http(const ir_policy *p, const eval_params *env, const net_request *q)
+eval_result eval_http(const ir_policy *p, const eval_params *env, const net_request *in)
 {
+	char path[4096];
+	const char *why;
+	if (!url_path_normalize(in->path, path, sizeof(path), &why)) {
+		eval_result res = result(false, LAYER_HTTP, why);
+		res.reason = "the proxy refuses request paths with '.' or '..' segments, '//', an "
+			     "encoded '/' or control characters";
+		return res;
+	}
+	net_request qq = *in;
+	qq.path = path;
+	const net_request *q = &qq;
 	net_match m = match_allows(p, env, q);
 	if (!p->has_net || net_deny(p, env, NET_CONNECT, q) || (!m.plain && !m.with_l7))
 		return connect_refusal(p, env, q, &m);

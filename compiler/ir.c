@@ -49,15 +49,11 @@ bool path_covers(const char *rule, const char *path)
 bool host_matches(const char *pattern, const char *host)
 {
 	if (!strncmp(pattern, "**.", 3)) {
-		const char *rest = pattern + 3;
-		/* host must end with ".rest", with at least one label before it */
-		size_t hl = strlen(host), rl = strlen(rest);
-		if (hl <= rl + 1)
-			return false;
-		const char *tail = host + hl - rl;
-		if (tail[-1] != '.')
-			return false;
-		return host_matches(rest, tail);
+		/* one or more whole labels, then the rest of the pattern */
+		for (const char *dot = strchr(host, '.'); dot; dot = strchr(dot + 1, '.'))
+			if (dot > host && dot[-1] != '.' && host_matches(pattern + 3, dot + 1))
+				return true;
+		return false;
 	}
 	for (;;) {
 		const char *pd = strchr(pattern, '.');
@@ -74,6 +70,72 @@ bool host_matches(const char *pattern, const char *host)
 		pattern = pd + 1;
 		host = hd + 1;
 	}
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+bool url_path_normalize(const char *raw, char *out, size_t n, const char **why)
+{
+	size_t o = 0;
+	*why = NULL;
+	if (raw[0] != '/') {
+		*why = "the path does not start with '/'";
+		return false;
+	}
+	for (const char *p = raw; *p && *p != '?' && *p != '#'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '%') {
+			int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+			if (lo < 0) {
+				*why = "a malformed percent escape";
+				return false;
+			}
+			c = (unsigned char)(hi * 16 + lo);
+			if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+				*why = "an encoded '/', '\\' or control character";
+				return false;
+			}
+			p += 2;
+			if (!unreserved(c)) { /* keep other escapes as written */
+				if (o + 3 >= n)
+					goto too_long;
+				memcpy(out + o, p - 2, 3);
+				o += 3;
+				continue;
+			}
+		} else if (c < 0x20 || c == 0x7f || c == '\\') {
+			*why = "a control character or '\\'";
+			return false;
+		}
+		if (o + 1 >= n)
+			goto too_long;
+		out[o++] = (char)c;
+	}
+	out[o] = 0;
+	const char *bad;
+	if (!path_is_canonical(out, &bad) && strcmp(bad, "it ends with '/'")) {
+		*why = "a '.' or '..' segment or '//'";
+		return false;
+	}
+	return true;
+too_long:
+	*why = "a path longer than the proxy accepts";
+	return false;
 }
 
 /* URL path globs: "*" matches any run of characters within one segment,

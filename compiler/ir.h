@@ -242,6 +242,11 @@ ir_action ir_action_stricter(ir_action a, ir_action b);
 bool path_covers(const char *rule, const char *path);
 /* Does a host pattern match a (lowercased, no trailing dot) host name? */
 bool host_matches(const char *pattern, const char *host);
+/* The path of an HTTP request target as the proxy matches it: the query
+ * and fragment cut off, percent-encoded unreserved characters decoded.
+ * False (with the reason) for a path the proxy refuses outright: '.' or
+ * '..' segments, '//', an encoded '/' or '\\', control characters. */
+bool url_path_normalize(const char *raw, char *out, size_t n, const char **why);
 /* Does a URL path glob match a path? */
 bool url_glob_matches(const char *glob, const char *path);
 

@@ -510,6 +510,15 @@ static void set_env(lower *l, ast_rule *r)
 	l->envset_from[p->nenv_set - 1] = l->from;
 }
 
+/* A numeric user or group id in its canonical decimal spelling (0x3e8 and
+ * 01750 are 1000); names stay names, resolved at launch. */
+static const char *id_text(lower *l, ast_rule *r)
+{
+	if (r->str == r->num.text && r->num.text)
+		return arena_printf(l->a, "%llu", (unsigned long long)r->num.value);
+	return r->str;
+}
+
 static void lower_process(lower *l, ast_item *it)
 {
 	ir_process *p = &l->pol->process;
@@ -517,16 +526,16 @@ static void lower_process(lower *l, ast_item *it)
 		ast_rule *r = it->rules.items[i];
 		switch (r->proc) {
 		case PROC_USER:
-			if (take_setting(l, &l->user_from, p->user, r->str, p->user_where, r->where,
-					 "users")) {
-				p->user = r->str;
+			if (take_setting(l, &l->user_from, p->user, id_text(l, r), p->user_where,
+					 r->where, "users")) {
+				p->user = id_text(l, r);
 				p->user_where = r->where;
 			}
 			break;
 		case PROC_GROUP:
-			if (take_setting(l, &l->group_from, p->group, r->str, p->group_where,
+			if (take_setting(l, &l->group_from, p->group, id_text(l, r), p->group_where,
 					 r->where, "groups")) {
-				p->group = r->str;
+				p->group = id_text(l, r);
 				p->group_where = r->where;
 			}
 			break;

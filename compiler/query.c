@@ -153,6 +153,29 @@ static bool parse_value(const char *s, const sys_arg *arg, uint64_t *out, char *
 	return true;
 }
 
+/* A request names the path the kernel resolved: absolute (or $PARAM/...)
+ * and canonical, since Landlock sees resolved paths, never '..'. */
+static bool request_path_ok(const char *path, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	const char *p = path;
+	if (p[0] == '$') {
+		p = strchr(p, '/');
+		if (!p)
+			return true;
+	}
+	if (p[0] != '/')
+		why = "it is not absolute";
+	else if (path_is_canonical(p, &why) && !(p[0] == '/' && p[1] == 0 && path[0] == '$'))
+		return true;
+	if (!why)
+		why = "it ends with '/'";
+	snprintf(err, errlen,
+		 "request path '%s' is not canonical: %s; name the path the kernel resolves to",
+		 path, why);
+	return false;
+}
+
 /* The fs right a path-taking syscall needs. */
 static unsigned syscall_right(const char *name, const sys_sig *sig, const uint64_t args[6])
 {
@@ -203,6 +226,8 @@ static bool query_syscall(const ir_policy *p, const eval_params *env, char **tok
 		*eq = 0;
 		if (!strcmp(tok[i], "path")) {
 			path = eq + 1;
+			if (!request_path_ok(path, err, errlen))
+				return false;
 			continue;
 		}
 		const sys_arg *arg = sig ? sysargs_find(sig, tok[i]) : sysargs_positional(tok[i]);
@@ -248,6 +273,8 @@ bool eval_request(const ir_policy *p, const eval_params *env, const char *reques
 	net_request q = {0};
 	unsigned right = right_named(tok[0]);
 	if (right && n == 2 && (tok[1][0] == '/' || tok[1][0] == '$')) {
+		if (!request_path_ok(tok[1], err, errlen))
+			return false;
 		*out = eval_fs(p, env, right, tok[1]);
 		return true;
 	}

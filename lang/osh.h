@@ -459,6 +459,10 @@ void ip_net_format(const ip_net *n, char *buf, size_t len);
 /* Check a host-name pattern; on failure false with a reason. */
 bool host_pattern_check(const char *host, char *err, size_t errlen);
 
+/* Is an absolute path in its one spelling (no '.', '..', '//', trailing
+ * '/')?  On false, *why says what is wrong. */
+bool path_is_canonical(const char *p, const char **why);
+
 /* Span helpers. */
 span span_join(span a, span b);
 extern const span no_span;

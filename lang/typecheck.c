@@ -64,7 +64,7 @@ typedef struct tc {
 
 /* ---- paths ---- */
 
-static bool path_is_canonical(const char *p, const char **why)
+bool path_is_canonical(const char *p, const char **why)
 {
 	if (strstr(p, "//")) {
 		*why = "it contains '//'";

@@ -557,14 +557,25 @@ static void test_smallest_limit_wins(void **state)
         fx_free(&fx);
 }
 
-static void test_policy_default_wins(void **state)
+/* The composed default is the strictest of the policy's and its fragments':
+ * a policy cannot loosen a fragment's default. */
+static void test_default_is_the_strictest_of_all(void **state)
 {
         fixture fx;
         ir_policy *p = fx_policy(&fx,
                                  "fragment a { syscalls { default kill; allow getpid; } }\n"
                                  "policy p { use a; syscalls { default allow; } }\n",
                                  NULL);
-        assert_int_equal(p->sys_default.kind, ACT_ALLOW);
+        assert_int_equal(p->sys_default.kind, ACT_KILL);
+        assert_int_equal(p->sys_default_where.line, 1);
+        fx_free(&fx);
+
+        p = fx_policy(&fx,
+                      "fragment a { syscalls { default log; } }\n"
+                      "policy p { use a; syscalls { default errno(EPERM); allow getpid; } }\n",
+                      NULL);
+        assert_int_equal(p->sys_default.kind, ACT_ERRNO);
+        assert_int_equal(p->sys_default.errno_val, K_EPERM);
         assert_int_equal(p->sys_default_where.line, 2);
         fx_free(&fx);
 }
@@ -624,7 +635,7 @@ static void test_conflicting_fragment_settings(void **state)
         assert_int_equal(d->notes[0].where.line, 1);
         fx_free(&fx);
 
-        /* env set and caps conflict the same way */
+        /* env set conflicts the same way; agreeing caps are fine */
         fx_load(&fx, "fragment a { process { env set MODE = \"fast\"; caps none; } }\n"
                      "fragment b { process { env set MODE = \"slow\"; caps none; } }\n"
                      "policy p { use a, b; }\n");
@@ -633,13 +644,50 @@ static void test_conflicting_fragment_settings(void **state)
         assert_int_equal(fx_count(&fx, "setting-conflict"), 1);
         fx_expect_diag_at(&fx, "setting-conflict", 2, 24);
         fx_free(&fx);
+}
 
-        fx_load(&fx, "fragment a { process { caps CAP_CHOWN; } }\n"
-                     "fragment b { process { caps none; } }\n"
-                     "policy p { use a, b; }\n");
-        fx_expect_clean(&fx);
-        assert_null(ir_lower(&fx.ctx));
-        assert_int_equal(fx_count(&fx, "setting-conflict"), 1);
+static bool has_cap(const ir_process *pr, const char *cap)
+{
+        for (int i = 0; i < pr->ncaps; i++)
+                if (!strcmp(pr->caps[i], cap))
+                        return true;
+        return false;
+}
+
+/* caps compose to the intersection of every declaration that sets them. */
+static void test_caps_are_intersected(void **state)
+{
+        fixture fx;
+        ir_policy *p =
+            fx_policy(&fx,
+                      "fragment a { process { caps CAP_CHOWN, CAP_KILL, CAP_NET_RAW; } }\n"
+                      "fragment b { process { caps CAP_KILL, CAP_NET_RAW, CAP_SETUID; } }\n"
+                      "policy p { use a, b; process { caps CAP_NET_RAW, CAP_KILL, "
+                      "CAP_SYS_ADMIN; } }\n",
+                      NULL);
+        assert_true(p->process.caps_set);
+        assert_int_equal(p->process.ncaps, 2);
+        assert_true(has_cap(&p->process, "CAP_KILL"));
+        assert_true(has_cap(&p->process, "CAP_NET_RAW"));
+        fx_free(&fx);
+
+        /* a fragment's `caps none` cannot be widened by the policy */
+        p = fx_policy(&fx,
+                      "fragment a { process { caps none; } }\n"
+                      "policy p { use a; process { caps CAP_NET_RAW; } }\n",
+                      NULL);
+        assert_true(p->process.caps_set);
+        assert_int_equal(p->process.ncaps, 0);
+        fx_free(&fx);
+
+        /* one setter: its list; nobody: unset */
+        p = fx_policy(&fx, "fragment a { process { caps CAP_CHOWN; } }\npolicy p { use a; }\n",
+                      NULL);
+        assert_int_equal(p->process.ncaps, 1);
+        assert_string_equal(p->process.caps[0], "CAP_CHOWN");
+        fx_free(&fx);
+        p = fx_policy(&fx, "policy p { }\n", NULL);
+        assert_false(p->process.caps_set);
         fx_free(&fx);
 }
 
@@ -676,6 +724,17 @@ static void test_agreeing_fragments_are_fine(void **state)
         assert_string_equal(p->process.user, "1000");
         assert_int_equal(p->process.ncaps, 1);
         assert_string_equal(p->process.caps[0], "CAP_CHOWN");
+        fx_free(&fx);
+}
+
+/* Numeric user and group ids reach the IR as the number, in decimal,
+ * however they were written: the launcher reads "1000", not "0x3e8". */
+static void test_numeric_ids_are_canonical(void **state)
+{
+        fixture fx;
+        ir_policy *p = fx_policy(&fx, "policy p { process { user 0x3e8; group 0100; } }\n", NULL);
+        assert_string_equal(p->process.user, "1000");
+        assert_string_equal(p->process.group, "100");
         fx_free(&fx);
 }
 
@@ -864,9 +923,10 @@ static void test_select_policy_ignores_imported_policies(void **state)
         tmpdir t;
         tmpdir_make(&t);
         tmpdir_write(&t, "lib.osh", "policy boundary { fs { allow read /; } }\n");
-        const char *root = tmpdir_write(&t, "root.osh",
-                                        "import \"lib.osh\";\n"
-                                        "policy agent { within boundary; fs { allow read /a; } }\n");
+        const char *root =
+            tmpdir_write(&t, "root.osh",
+                         "import \"lib.osh\";\n"
+                         "policy agent { within boundary; fs { allow read /a; } }\n");
         fixture fx;
         fx_load_file(&fx, root);
         fx_expect_clean(&fx);
@@ -979,13 +1039,20 @@ static const char *json_value(const char *s, int depth)
                 return NULL;
         s = json_ws(s);
         switch (*s) {
-        case '{': return json_seq(s, '}', true, depth);
-        case '[': return json_seq(s, ']', false, depth);
-        case '"': return json_string(s);
-        case 't': return strncmp(s, "true", 4) ? NULL : s + 4;
-        case 'f': return strncmp(s, "false", 5) ? NULL : s + 5;
-        case 'n': return strncmp(s, "null", 4) ? NULL : s + 4;
-        default: return json_number(s);
+        case '{':
+                return json_seq(s, '}', true, depth);
+        case '[':
+                return json_seq(s, ']', false, depth);
+        case '"':
+                return json_string(s);
+        case 't':
+                return strncmp(s, "true", 4) ? NULL : s + 4;
+        case 'f':
+                return strncmp(s, "false", 5) ? NULL : s + 5;
+        case 'n':
+                return strncmp(s, "null", 4) ? NULL : s + 4;
+        default:
+                return json_number(s);
         }
 }
 
@@ -1104,12 +1171,14 @@ int main(void)
             cmocka_unit_test(test_masks),
             cmocka_unit_test(test_limits_are_scaled),
             cmocka_unit_test(test_smallest_limit_wins),
-            cmocka_unit_test(test_policy_default_wins),
+            cmocka_unit_test(test_default_is_the_strictest_of_all),
             cmocka_unit_test(test_strictest_fragment_default_wins),
             cmocka_unit_test(test_strictest_fragment_errno_default),
             cmocka_unit_test(test_conflicting_fragment_settings),
+            cmocka_unit_test(test_caps_are_intersected),
             cmocka_unit_test(test_policy_setting_overrides_fragments),
             cmocka_unit_test(test_agreeing_fragments_are_fine),
+            cmocka_unit_test(test_numeric_ids_are_canonical),
             cmocka_unit_test(test_env_keep_is_a_union),
             cmocka_unit_test(test_landlock_abi_is_the_highest),
             cmocka_unit_test(test_best_effort_only_from_the_policy),

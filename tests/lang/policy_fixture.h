@@ -230,7 +230,7 @@ FX_FN void tmpdir_remove(tmpdir *t)
  * it, as in stdlib-policies/examples/coding_agent.osh, so that it resolves).
  * Line numbers matter to the tests (EX_LINE_*). */
 #define DESIGN_EXAMPLE                                                                             \
-        "import \"std/base.osh\";                 # std/ = the stdlib-policies folder; else "     \
+        "import \"std/base.osh\";                 # std/ = the stdlib-policies folder; else "      \
         "relative to this file, then -I dirs\n"                                                    \
         "\n"                                                                                       \
         "set @interpreters = { /usr/bin/python3, /usr/bin/node, /bin/bash };\n"                    \

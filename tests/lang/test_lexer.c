@@ -410,16 +410,15 @@ static void test_operators(void **state)
 {
         lexed lx;
         lex(&lx, "== != <= >= && || < > ! & | = .. ** ( )");
-        int want[] = {EQ, NE, LE, GE, ANDAND, OROR, '<', '>', '!', '&', '|', '=', DOTDOT,
-                      STARSTAR, '(', ')'};
+        int want[] = {EQ,  NE,  LE,  GE,  ANDAND, OROR,     '<', '>',
+                      '!', '&', '|', '=', DOTDOT, STARSTAR, '(', ')'};
         assert_int_equal(lx.n, (int)(sizeof(want) / sizeof(want[0])));
         for (int i = 0; i < lx.n; i++)
                 expect_tok(&lx, i, want[i], NULL);
         lex_free(&lx);
 }
 
-static const char *const keyword_syscalls[] = {"read", "write", "kill", "bind", "connect",
-                                               "ioctl"};
+static const char *const keyword_syscalls[] = {"read", "write", "kill", "bind", "connect", "ioctl"};
 
 static void expect_names(vec *v, int from)
 {
@@ -473,9 +472,9 @@ static void test_token_spans(void **state)
                  "}");
         /* policy p { net { allow connect HOST : 443 ; } fs { deny PARAMPATH ; } } */
         assert_int_equal(lx.n, 19);
-        expect_loc(&lx, 0, 1, 1, 1, 6);   /* policy */
-        expect_loc(&lx, 1, 1, 8, 1, 8);   /* p */
-        expect_loc(&lx, 3, 2, 3, 2, 5);   /* net */
+        expect_loc(&lx, 0, 1, 1, 1, 6); /* policy */
+        expect_loc(&lx, 1, 1, 8, 1, 8); /* p */
+        expect_loc(&lx, 3, 2, 3, 2, 5); /* net */
         expect_tok(&lx, 7, HOST, "api.github.com");
         expect_loc(&lx, 7, 2, 23, 2, 36); /* api.github.com */
         expect_loc(&lx, 8, 2, 37, 2, 37); /* : */

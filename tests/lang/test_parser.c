@@ -47,10 +47,10 @@ static void test_example_declarations(void **state)
         vec *d = &fx.root->decls;
         assert_int_equal(d->n, 7);
         decl_kind kinds[] = {D_IMPORT, D_SET, D_SET, D_FRAGMENT, D_FRAGMENT, D_POLICY, D_POLICY};
-        const char *names[] = {"std/base.osh", "interpreters", "llm_apis",    "pypi",
+        const char *names[] = {"std/base.osh",   "interpreters", "llm_apis",    "pypi",
                                "org_invariants", "coding_agent", "org_boundary"};
-        int lines[] = {EX_LINE_IMPORT, EX_LINE_SET_INTERP, EX_LINE_SET_LLM, EX_LINE_PYPI,
-                       EX_LINE_INVARIANTS, EX_LINE_POLICY, EX_LINE_BOUNDARY};
+        int lines[] = {EX_LINE_IMPORT,     EX_LINE_SET_INTERP, EX_LINE_SET_LLM, EX_LINE_PYPI,
+                       EX_LINE_INVARIANTS, EX_LINE_POLICY,     EX_LINE_BOUNDARY};
         for (int i = 0; i < 7; i++) {
                 ast_decl *x = d->items[i];
                 assert_int_equal(x->kind, kinds[i]);
@@ -86,7 +86,7 @@ static void test_example_policy_items(void **state)
         fx_load(&fx, DESIGN_EXAMPLE);
         fx_expect_clean(&fx);
         ast_decl *p = fx_decl(&fx, "coding_agent");
-        item_kind kinds[] = {IT_USE,     IT_WITHIN, IT_REQUIRES, IT_FS,     IT_NET,
+        item_kind kinds[] = {IT_USE,      IT_WITHIN, IT_REQUIRES, IT_FS,   IT_NET,
                              IT_SYSCALLS, IT_LIMITS, IT_PROCESS,  IT_WAIVE};
         assert_int_equal(p->items.n, 9);
         for (int i = 0; i < 9; i++)

@@ -190,8 +190,7 @@ static void test_undefined_names_with_hints(void **state)
         d = fx_expect_diag_at(&fx, "undefined-name", 7, 12);
         assert_string_equal(d->msg, "undefined policy 'orgg'; did you mean 'org'?");
         d = fx_expect_diag_at(&fx, "undefined-name", 8, 21);
-        assert_string_equal(d->msg,
-                            "undefined set '@interpretrs'; did you mean '@interpreters'?");
+        assert_string_equal(d->msg, "undefined set '@interpretrs'; did you mean '@interpreters'?");
         d = fx_expect_diag_at(&fx, "undefined-name", 8, 35);
         assert_string_equal(d->msg, "undefined parameter '$CACHE_DR'; did you mean '$CACHE_DIR'?");
         fx_free(&fx);
@@ -365,8 +364,8 @@ static void test_import_search_path(void **state)
         tmpdir_make(&t);
         tmpdir_subdir(&t, "inc");
         tmpdir_write(&t, "inc/shared.osh", "fragment shared { }\n");
-        const char *root = tmpdir_write(&t, "root.osh",
-                                        "import \"shared.osh\";\npolicy p { use shared; }\n");
+        const char *root =
+            tmpdir_write(&t, "root.osh", "import \"shared.osh\";\npolicy p { use shared; }\n");
         char inc[128];
         snprintf(inc, sizeof(inc), "%s/inc", t.path);
         const char *dirs[] = {"/nonexistent-oshc-dir", inc};

@@ -39,8 +39,7 @@ static const tc_case cases[] = {
     {"path-not-canonical/param", "path-not-canonical", P("fs { deny $WORKDIR/./x; }"), 2, 15,
      "$WORKDIR/./x"},
     {"param-default", "param-default", "param X = $HOME/x;\n", 1, 11, "literal path"},
-    {"param-default/set", "param-default", "set @s = { /a };\nparam Y = @s;\n", 2, 11,
-     "not a set"},
+    {"param-default/set", "param-default", "set @s = { /a };\nparam Y = @s;\n", 2, 11, "not a set"},
 
     /* sets */
     {"set-mixed", "set-mixed", "set @s = { /a, api.example.com:443 };\n", 1, 16,
@@ -74,8 +73,8 @@ static const tc_case cases[] = {
      "not the host name 'localhost'"},
     {"host-invalid", "host-invalid", P("net { allow connect *.com:443; }"), 2, 25,
      "top-level domain"},
-    {"host-invalid/starstar-inside", "host-invalid", P("net { allow connect a.**.example.com:443; }"),
-     2, 25, "first label"},
+    {"host-invalid/starstar-inside", "host-invalid",
+     P("net { allow connect a.**.example.com:443; }"), 2, 25, "first label"},
     {"host-invalid/quoted", "host-invalid", P("net { allow connect \"bad host.com\":443; }"), 2, 25,
      "invalid character"},
 
@@ -96,8 +95,7 @@ static const tc_case cases[] = {
      P("syscalls { default allow; allow socket when domain == CLONE_NEWUSER; }"), 2, 59,
      "CLONE_NEWUSER"},
     {"const-namespace/plain", "const-namespace",
-     P("syscalls { default allow; allow kill when pid == AF_INET; }"), 2, 54,
-     "plain numbers only"},
+     P("syscalls { default allow; allow kill when pid == AF_INET; }"), 2, 54, "plain numbers only"},
     {"unknown-constant", "unknown-constant",
      P("syscalls { default allow; allow socket when domain == AF_BOGUS; }"), 2, 59, "AF_BOGUS"},
     {"value-type", "value-type", P("syscalls { default allow; allow socket when domain == 2GiB; }"),
@@ -105,8 +103,7 @@ static const tc_case cases[] = {
     {"value-range", "value-range", P("syscalls { default allow; allow ioctl when request == -1; }"),
      2, 59, "unsigned"},
     {"value-range/32-bit", "value-range",
-     P("syscalls { default allow; allow ioctl when request == 0x100000000; }"), 2, 59,
-     "32-bit"},
+     P("syscalls { default allow; allow ioctl when request == 0x100000000; }"), 2, 59, "32-bit"},
     {"value-range/below-int-min", "value-range",
      P("syscalls { default allow; allow kill when pid == -2147483649; }"), 2, 54, "32 bits"},
     {"value-range/64-bit", "value-range",
@@ -162,8 +159,7 @@ static const tc_case cases[] = {
     {"unknown-capability", "unknown-capability", P("process { caps CAP_BOGUS; }"), 2, 20,
      "CAP_BOGUS"},
     {"env-name", "env-name", P("process { env keep GOOD, BAD-NAME; }"), 2, 30, "BAD-NAME"},
-    {"hostname-invalid", "hostname-invalid", P("process { hostname \"bad host!\"; }"), 2, 24,
-     NULL},
+    {"hostname-invalid", "hostname-invalid", P("process { hostname \"bad host!\"; }"), 2, 24, NULL},
 
     /* items */
     {"landlock-abi", "landlock-abi", P("requires landlock 9;"), 2, 23, "1..7"},
