@@ -14,10 +14,10 @@ enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
 
 /* Options every command that reads policies takes. */
 typedef struct cli_common {
-	const char *include_dirs[32];
-	int ninclude_dirs;
-	diag_format format;
-	const char *policy; /* --policy NAME */
+        const char *include_dirs[32];
+        int ninclude_dirs;
+        diag_format format;
+        const char *policy; /* --policy NAME */
 } cli_common;
 
 /* Parse one common option at argv[*i] (-I DIR, --format F, --policy P);

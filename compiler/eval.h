@@ -14,38 +14,38 @@
 
 /* Launch parameter values the evaluator substitutes ($WORKDIR=/w). */
 typedef struct eval_params {
-	const char *names[32];
-	const char *values[32];
-	int n;
+        const char *names[32];
+        const char *values[32];
+        int n;
 } eval_params;
 
 typedef enum { LAYER_NONE, LAYER_SECCOMP, LAYER_FS, LAYER_NET, LAYER_HTTP } eval_layer;
 
 typedef struct eval_result {
-	bool allowed;
-	ir_action action; /* seccomp: the action; other layers: allow or errno(EACCES) */
-	eval_layer layer; /* the layer that decided */
-	int rule_id;      /* -1: the default decided */
-	span where;       /* what matched: the path, endpoint or syscall name as
-			   * written (inside a set when it came from one) */
-	span rule_where;  /* the whole rule that decided (no_span for none) */
-	const char *origin;
-	const char *reason; /* one line, for people */
+        bool allowed;
+        ir_action action; /* seccomp: the action; other layers: allow or errno(EACCES) */
+        eval_layer layer; /* the layer that decided */
+        int rule_id;      /* -1: the default decided */
+        span where;       /* what matched: the path, endpoint or syscall name as
+                           * written (inside a set when it came from one) */
+        span rule_where;  /* the whole rule that decided (no_span for none) */
+        const char *origin;
+        const char *reason; /* one line, for people */
 } eval_result;
 
 /* A network request.  host is a lowercased name or an IP literal; addr is
  * the address the name resolved to (has_addr false when not known). */
 typedef struct net_request {
-	const char *host;
-	bool host_is_ip;
-	uint8_t addr[16];
-	bool has_addr;
-	uint16_t port;
-	const char *binary;        /* NULL: unknown */
-	const char *ancestors[16]; /* executables of parent processes */
-	int nancestors;
-	const char *method; /* http only */
-	const char *path;   /* http only */
+        const char *host;
+        bool host_is_ip;
+        uint8_t addr[16];
+        bool has_addr;
+        uint16_t port;
+        const char *binary;        /* NULL: unknown */
+        const char *ancestors[16]; /* executables of parent processes */
+        int nancestors;
+        const char *method; /* http only */
+        const char *path;   /* http only */
 } net_request;
 
 eval_result eval_fs(const ir_policy *p, const eval_params *env, unsigned right, const char *path);
@@ -62,8 +62,8 @@ bool eval_cond(const ir_cond *c, const uint64_t args[6]);
  *   http METHOD HOST:PORT/PATH [addr=IP] [from BIN] [under BIN...]
  *   SYSCALL [ARG=VALUE...] [path=PATH]
  * Returns false with a message in err when the request is malformed. */
-bool eval_request(const ir_policy *p, const eval_params *env, const char *request,
-		  eval_result *out, char *err, size_t errlen, arena *a);
+bool eval_request(const ir_policy *p, const eval_params *env, const char *request, eval_result *out,
+                  char *err, size_t errlen, arena *a);
 
 const char *eval_layer_name(eval_layer l);
 

@@ -24,18 +24,18 @@
 /* A path in an fs rule: a literal absolute path, or a launch parameter
  * followed by a suffix ("" or "/.env"). */
 typedef struct ir_path {
-	const char *param; /* NULL, or "WORKDIR" */
-	const char *path;  /* literal: "/usr/bin"; with param: "" or "/sub/dir" */
+        const char *param; /* NULL, or "WORKDIR" */
+        const char *path;  /* literal: "/usr/bin"; with param: "" or "/sub/dir" */
 } ir_path;
 
 typedef struct ir_fs_rule {
-	int id;
-	bool deny;
-	unsigned rights; /* RIGHT_* bitset */
-	ir_path path;
-	span where;       /* the path as written */
-	span rule_where;  /* the whole rule */
-	const char *origin; /* fragment or policy the rule came from */
+        int id;
+        bool deny;
+        unsigned rights; /* RIGHT_* bitset */
+        ir_path path;
+        span where;         /* the path as written */
+        span rule_where;    /* the whole rule */
+        const char *origin; /* fragment or policy the rule came from */
 } ir_fs_rule;
 
 typedef enum { IR_HOST_NAME, IR_HOST_IP } ir_host_kind;
@@ -44,36 +44,36 @@ typedef enum { IR_HOST_NAME, IR_HOST_IP } ir_host_kind;
  * Addresses are kept as 16 bytes: IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d)
  * with prefix + 96, so one comparison covers both families. */
 typedef struct ir_endpoint {
-	ir_host_kind kind;
-	const char *host; /* lowercased pattern, labels "*" or a leading "**" */
-	uint8_t addr[16];
-	int prefix; /* 0..128 */
-	bool is_v4; /* written as IPv4 */
-	uint16_t port_lo, port_hi;
+        ir_host_kind kind;
+        const char *host; /* lowercased pattern, labels "*" or a leading "**" */
+        uint8_t addr[16];
+        int prefix; /* 0..128 */
+        bool is_v4; /* written as IPv4 */
+        uint16_t port_lo, port_hi;
 } ir_endpoint;
 
 typedef struct ir_l7_rule {
-	int id;
-	bool deny;
-	const char **methods; /* uppercased; NULL with nmethods 0 means any (*) */
-	int nmethods;
-	const char *path; /* URL path glob: "*" one segment, "**" any segments */
-	span where;
+        int id;
+        bool deny;
+        const char **methods; /* uppercased; NULL with nmethods 0 means any (*) */
+        int nmethods;
+        const char *path; /* URL path glob: "*" one segment, "**" any segments */
+        span where;
 } ir_l7_rule;
 
 typedef struct ir_net_rule {
-	int id;
-	net_op op;
-	bool deny;
-	ir_endpoint ep;
-	const char **binaries; /* from: absolute paths; none = any binary */
-	int nbinaries;
-	bool children; /* `from B and children` */
-	ir_l7_rule *l7;
-	int nl7;
-	span where;      /* the endpoint as written */
-	span rule_where; /* the whole rule */
-	const char *origin;
+        int id;
+        net_op op;
+        bool deny;
+        ir_endpoint ep;
+        const char **binaries; /* from: absolute paths; none = any binary */
+        int nbinaries;
+        bool children; /* `from B and children` */
+        ir_l7_rule *l7;
+        int nl7;
+        span where;      /* the endpoint as written */
+        span rule_where; /* the whole rule */
+        const char *origin;
 } ir_net_rule;
 
 /* Syscall conditions, normalized: `in` becomes a disjunction of ==,
@@ -81,143 +81,143 @@ typedef struct ir_net_rule {
 typedef enum { COND_TRUE, COND_CMP, COND_AND, COND_OR, COND_NOT } ir_cond_kind;
 
 typedef struct ir_cond {
-	ir_cond_kind kind;
-	struct ir_cond *l, *r;
-	/* COND_CMP: (args[arg] & mask) OP value, at the argument's width and
-	 * signedness (a 32-bit argument compares its low 32 bits only; a
-	 * signed one as a two's-complement number of that width). */
-	int arg;
-	const char *arg_name;
-	uint8_t width;
-	bool is_signed;
-	uint64_t mask; /* all ones when the condition has no mask */
-	cmp_op op;
-	uint64_t value; /* truncated to width */
-	span where;
+        ir_cond_kind kind;
+        struct ir_cond *l, *r;
+        /* COND_CMP: (args[arg] & mask) OP value, at the argument's width and
+         * signedness (a 32-bit argument compares its low 32 bits only; a
+         * signed one as a two's-complement number of that width). */
+        int arg;
+        const char *arg_name;
+        uint8_t width;
+        bool is_signed;
+        uint64_t mask; /* all ones when the condition has no mask */
+        cmp_op op;
+        uint64_t value; /* truncated to width */
+        span where;
 } ir_cond;
 
 typedef struct ir_action {
-	action_kind kind;
-	int errno_val; /* ACT_ERRNO */
+        action_kind kind;
+        int errno_val; /* ACT_ERRNO */
 } ir_action;
 
 typedef struct ir_sys_rule {
-	int id;
-	ir_cond *cond; /* NULL: always */
-	ir_action action;
-	span where;      /* the syscall name as written */
-	span rule_where; /* the whole rule */
-	const char *origin;
+        int id;
+        ir_cond *cond; /* NULL: always */
+        ir_action action;
+        span where;      /* the syscall name as written */
+        span rule_where; /* the whole rule */
+        const char *origin;
 } ir_sys_rule;
 
 typedef struct ir_syscall {
-	const char *name;
-	ir_sys_rule *rules;
-	int nrules;
+        const char *name;
+        ir_sys_rule *rules;
+        int nrules;
 } ir_syscall;
 
 typedef struct ir_limits {
-	bool set[LIM__COUNT];
-	uint64_t value[LIM__COUNT]; /* bytes, ms, count; cpu in millicores */
-	span where[LIM__COUNT];
+        bool set[LIM__COUNT];
+        uint64_t value[LIM__COUNT]; /* bytes, ms, count; cpu in millicores */
+        span where[LIM__COUNT];
 } ir_limits;
 
 typedef struct ir_env_set {
-	const char *name, *value;
-	span where;
+        const char *name, *value;
+        span where;
 } ir_env_set;
 
 typedef struct ir_process {
-	const char *user, *group; /* numeric strings or names; NULL when unset */
-	span user_where, group_where;
-	bool caps_set;  /* caps given at all */
-	const char **caps; /* kept capabilities, CAP_ names; none when ncaps 0 */
-	int ncaps;
-	span caps_where;
-	const char **env_keep;
-	int nenv_keep;
-	ir_env_set *env_set;
-	int nenv_set;
-	const char *hostname;
-	span hostname_where;
+        const char *user, *group; /* numeric strings or names; NULL when unset */
+        span user_where, group_where;
+        bool caps_set;     /* caps given at all */
+        const char **caps; /* kept capabilities, CAP_ names; none when ncaps 0 */
+        int ncaps;
+        span caps_where;
+        const char **env_keep;
+        int nenv_keep;
+        ir_env_set *env_set;
+        int nenv_set;
+        const char *hostname;
+        span hostname_where;
 } ir_process;
 
 typedef struct ir_assert {
-	assert_kind kind;
-	unsigned rights;         /* ASSERT_FS */
-	ir_path *paths;          /* ASSERT_FS */
-	int npaths;
-	ir_endpoint *endpoints;  /* ASSERT_CONNECT */
-	int nendpoints;
-	const char **binaries;   /* ASSERT_CONNECT from */
-	int nbinaries;
-	const char **syscalls;   /* ASSERT_SYSCALL */
-	int nsyscalls;
-	ir_cond *cond;           /* ASSERT_SYSCALL when, NULL = always */
-	span where;
-	const char *origin;
+        assert_kind kind;
+        unsigned rights; /* ASSERT_FS */
+        ir_path *paths;  /* ASSERT_FS */
+        int npaths;
+        ir_endpoint *endpoints; /* ASSERT_CONNECT */
+        int nendpoints;
+        const char **binaries; /* ASSERT_CONNECT from */
+        int nbinaries;
+        const char **syscalls; /* ASSERT_SYSCALL */
+        int nsyscalls;
+        ir_cond *cond; /* ASSERT_SYSCALL when, NULL = always */
+        span where;
+        const char *origin;
 } ir_assert;
 
 typedef struct ir_waiver {
-	const char *finding;
-	const char *reason;
-	span where;
-	const char *origin;
+        const char *finding;
+        const char *reason;
+        span where;
+        const char *origin;
 } ir_waiver;
 
 typedef struct ir_param {
-	const char *name;
-	const char *def; /* default value or NULL (WORKDIR, HOME: set at launch) */
-	bool builtin;
-	span where;
+        const char *name;
+        const char *def; /* default value or NULL (WORKDIR, HOME: set at launch) */
+        bool builtin;
+        span where;
 } ir_param;
 
 typedef struct ir_policy ir_policy;
 
 typedef struct ir_within {
-	const char *name;
-	ir_policy *target;
-	span where;
+        const char *name;
+        ir_policy *target;
+        span where;
 } ir_within;
 
 struct ir_policy {
-	const char *name;
-	span where;
-	const char **uses; /* fragments composed in, transitively, in order */
-	int nuses;
-	int landlock_abi; /* minimum required; 0 = none stated */
-	bool landlock_best_effort;
-	const char **arches; /* libseccomp arch names; none = native */
-	int narches;
+        const char *name;
+        span where;
+        const char **uses; /* fragments composed in, transitively, in order */
+        int nuses;
+        int landlock_abi; /* minimum required; 0 = none stated */
+        bool landlock_best_effort;
+        const char **arches; /* libseccomp arch names; none = native */
+        int narches;
 
-	ir_fs_rule *fs;
-	int nfs;
-	ir_net_rule *net;
-	int nnet;
-	bool has_net; /* a net section exists (else: no network at all) */
+        ir_fs_rule *fs;
+        int nfs;
+        ir_net_rule *net;
+        int nnet;
+        bool has_net; /* a net section exists (else: no network at all) */
 
-	bool has_syscalls; /* a syscalls section exists */
-	ir_action sys_default;
-	span sys_default_where;
-	ir_syscall *syscalls; /* sorted by name */
-	int nsyscalls;
+        bool has_syscalls; /* a syscalls section exists */
+        ir_action sys_default;
+        span sys_default_where;
+        ir_syscall *syscalls; /* sorted by name */
+        int nsyscalls;
 
-	ir_limits limits;
-	ir_process process;
-	ir_assert *asserts;
-	int nasserts;
-	ir_within *within;
-	int nwithin;
-	ir_waiver *waivers;
-	int nwaivers;
+        ir_limits limits;
+        ir_process process;
+        ir_assert *asserts;
+        int nasserts;
+        ir_within *within;
+        int nwithin;
+        ir_waiver *waivers;
+        int nwaivers;
 };
 
 typedef struct ir_program {
-	ir_policy **policies; /* every policy in the import graph, root file first */
-	int npolicies;
-	ir_param *params;
-	int nparams;
-	osh_ctx *ctx;
+        ir_policy **policies; /* every policy in the import graph, root file first */
+        int npolicies;
+        ir_param *params;
+        int nparams;
+        osh_ctx *ctx;
 } ir_program;
 
 /* Lower the loaded, checked program.  Reports composition errors (e.g.

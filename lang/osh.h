@@ -24,8 +24,8 @@
 
 typedef struct arena_chunk arena_chunk;
 typedef struct arena {
-	arena_chunk *head;
-	size_t total;
+        arena_chunk *head;
+        size_t total;
 } arena;
 
 void *arena_alloc(arena *a, size_t n); /* zeroed, 16-byte aligned */
@@ -36,8 +36,8 @@ void arena_free(arena *a);
 
 /* A growable array of pointers, allocated from an arena. */
 typedef struct vec {
-	void **items;
-	int n, cap;
+        void **items;
+        int n, cap;
 } vec;
 
 void vec_push(arena *a, vec *v, void *item);
@@ -47,18 +47,18 @@ void vec_push(arena *a, vec *v, void *item);
 /* A span is a range of one source file: 1-based lines and columns, the end
  * inclusive.  file indexes osh_ctx.sources; file < 0 means "no location". */
 typedef struct span {
-	int file;
-	int line, col;
-	int end_line, end_col;
+        int file;
+        int line, col;
+        int end_line, end_col;
 } span;
 
 typedef struct source {
-	const char *path;    /* as given or resolved, for messages */
-	const char *realpath; /* canonical, to detect repeated imports */
-	char *text;          /* NUL-terminated contents */
-	size_t len;
-	int *line_start; /* byte offset of each line, 0-based line index */
-	int nlines;
+        const char *path;     /* as given or resolved, for messages */
+        const char *realpath; /* canonical, to detect repeated imports */
+        char *text;           /* NUL-terminated contents */
+        size_t len;
+        int *line_start; /* byte offset of each line, 0-based line index */
+        int nlines;
 } source;
 
 /* ---- diagnostics ---- */
@@ -67,18 +67,18 @@ typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_level;
 typedef enum { FORMAT_TEXT, FORMAT_JSON } diag_format;
 
 typedef struct diag_note {
-	span where;
-	const char *msg;
+        span where;
+        const char *msg;
 } diag_note;
 
 typedef struct diag {
-	diag_level level;
-	const char *code; /* e.g. "syntax", "undefined-name" */
-	span where;
-	const char *msg;
-	diag_note notes[4];
-	int nnotes;
-	int seq; /* report order, to keep sorting stable */
+        diag_level level;
+        const char *code; /* e.g. "syntax", "undefined-name" */
+        span where;
+        const char *msg;
+        diag_note notes[4];
+        int nnotes;
+        int seq; /* report order, to keep sorting stable */
 } diag;
 
 /* ---- the compilation context ---- */
@@ -86,21 +86,21 @@ typedef struct diag {
 typedef struct ast_file ast_file;
 
 typedef struct osh_ctx {
-	arena arena;
-	source **sources;
-	int nsources, capsources;
-	/* diagnostics are collected, then printed in order by diag_flush() */
-	diag *diags;
-	int ndiags, capdiags;
-	int nerrors, nwarnings;
-	diag_format format;
-	bool color;
-	FILE *out; /* where diagnostics go (stderr by default) */
-	const char **include_dirs;
-	int ninclude_dirs;
-	const char *stdlib_dir;
-	ast_file **files; /* every loaded file, root first */
-	int nfiles;
+        arena arena;
+        source **sources;
+        int nsources, capsources;
+        /* diagnostics are collected, then printed in order by diag_flush() */
+        diag *diags;
+        int ndiags, capdiags;
+        int nerrors, nwarnings;
+        diag_format format;
+        bool color;
+        FILE *out; /* where diagnostics go (stderr by default) */
+        const char **include_dirs;
+        int ninclude_dirs;
+        const char *stdlib_dir;
+        ast_file **files; /* every loaded file, root first */
+        int nfiles;
 } osh_ctx;
 
 void osh_ctx_init(osh_ctx *c);
@@ -116,13 +116,13 @@ const char *source_strerror(int err);
 const char *source_line(osh_ctx *c, int file, int line, int *len);
 
 /* Report a diagnostic.  Messages are copied into the arena. */
-diag *diag_report(osh_ctx *c, diag_level level, const char *code, span where, const char *fmt,
-		  ...) __attribute__((format(printf, 5, 6)));
+diag *diag_report(osh_ctx *c, diag_level level, const char *code, span where, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 #define osh_error(c, code, where, ...) diag_report((c), DIAG_ERROR, (code), (where), __VA_ARGS__)
-#define osh_warning(c, code, where, ...)                                                          \
-	diag_report((c), DIAG_WARNING, (code), (where), __VA_ARGS__)
+#define osh_warning(c, code, where, ...)                                                           \
+        diag_report((c), DIAG_WARNING, (code), (where), __VA_ARGS__)
 void diag_note_at(osh_ctx *c, diag *d, span where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Print all collected diagnostics (text with carets, or one JSON array). */
 void diag_flush(osh_ctx *c);
 /* JSON only: print the collected diagnostics as array items (no brackets),
@@ -141,76 +141,76 @@ enum { RIGHT_READ = 1, RIGHT_WRITE = 2, RIGHT_EXEC = 4, RIGHT_IOCTL = 8, RIGHT_A
 
 /* Numeric literal units. */
 typedef enum {
-	UNIT_NONE,
-	UNIT_BYTES, /* KiB MiB GiB TiB K M G T: value already scaled to bytes */
-	UNIT_TIME,  /* ms s m h: value already scaled to milliseconds */
-	UNIT_PERCENT,
+        UNIT_NONE,
+        UNIT_BYTES, /* KiB MiB GiB TiB K M G T: value already scaled to bytes */
+        UNIT_TIME,  /* ms s m h: value already scaled to milliseconds */
+        UNIT_PERCENT,
 } unit_kind;
 
 typedef struct ast_number {
-	span where;
-	const char *text; /* as written */
-	uint64_t value;   /* scaled: bytes, milliseconds, or the plain integer */
-	double fvalue;    /* for fractions like 1.5 */
-	bool is_float;
-	bool negative;
-	unit_kind unit;
+        span where;
+        const char *text; /* as written */
+        uint64_t value;   /* scaled: bytes, milliseconds, or the plain integer */
+        double fvalue;    /* for fractions like 1.5 */
+        bool is_float;
+        bool negative;
+        unit_kind unit;
 } ast_number;
 
 typedef enum {
-	HOST_NAME,  /* api.github.com, *.example.com, **.example.com, localhost */
-	HOST_IPV4,  /* 10.0.0.1 or 10.0.0.0/8 (text keeps the /len) */
-	HOST_IPV6,  /* [fd00::]/8, text without brackets but with /len */
-	HOST_STAR,  /* a bare * or **: always rejected by the type checker */
-	HOST_QUOTED /* "..." in host position: classified by the type checker */
+        HOST_NAME,  /* api.github.com, *.example.com, **.example.com, localhost */
+        HOST_IPV4,  /* 10.0.0.1 or 10.0.0.0/8 (text keeps the /len) */
+        HOST_IPV6,  /* [fd00::]/8, text without brackets but with /len */
+        HOST_STAR,  /* a bare * or **: always rejected by the type checker */
+        HOST_QUOTED /* "..." in host position: classified by the type checker */
 } host_kind;
 
 typedef struct port_range {
-	span where;
-	long lo, hi;
+        span where;
+        long lo, hi;
 } port_range;
 
 typedef struct ast_endpoint {
-	host_kind kind;
-	const char *host;
-	span host_where;
-	bool any_port; /* :* */
-	port_range *ports;
-	int nports;
-	span port_where;
+        host_kind kind;
+        const char *host;
+        span host_where;
+        bool any_port; /* :* */
+        port_range *ports;
+        int nports;
+        span port_where;
 } ast_endpoint;
 
 typedef enum {
-	EL_PATH,     /* /usr/bin/git (text) */
-	EL_PARAM,    /* $WORKDIR/.env: param = "WORKDIR", text = "/.env" (or "") */
-	EL_ENDPOINT, /* host:ports */
-	EL_NAME,     /* an identifier: syscall, method, env var, capability */
-	EL_SETREF,   /* @name: text = "name" */
-	EL_STRING,   /* a quoted string in a position that takes any of the above */
-	EL_STAR,     /* * (http method wildcard, in L7 rules) */
+        EL_PATH,     /* /usr/bin/git (text) */
+        EL_PARAM,    /* $WORKDIR/.env: param = "WORKDIR", text = "/.env" (or "") */
+        EL_ENDPOINT, /* host:ports */
+        EL_NAME,     /* an identifier: syscall, method, env var, capability */
+        EL_SETREF,   /* @name: text = "name" */
+        EL_STRING,   /* a quoted string in a position that takes any of the above */
+        EL_STAR,     /* * (http method wildcard, in L7 rules) */
 } elem_kind;
 
 typedef struct ast_elem {
-	elem_kind kind;
-	span where;
-	bool quoted;
-	const char *text;
-	const char *param;
-	ast_endpoint *ep;
-	/* filled by the resolver for EL_SETREF */
-	struct ast_decl *set;
+        elem_kind kind;
+        span where;
+        bool quoted;
+        const char *text;
+        const char *param;
+        ast_endpoint *ep;
+        /* filled by the resolver for EL_SETREF */
+        struct ast_decl *set;
 } ast_elem;
 
 /* Values in conditions: a number, a named constant, or a | of them. */
 typedef enum { VAL_NUM, VAL_CONST, VAL_OR } val_kind;
 
 typedef struct ast_value {
-	val_kind kind;
-	span where;
-	ast_number num;
-	const char *name;
-	struct ast_value *l, *r;
-	int depth; /* nesting, bounded by the parser */
+        val_kind kind;
+        span where;
+        ast_number num;
+        const char *name;
+        struct ast_value *l, *r;
+        int depth; /* nesting, bounded by the parser */
 } ast_value;
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
@@ -218,18 +218,18 @@ typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
 typedef enum { EX_OR, EX_AND, EX_NOT, EX_CMP, EX_IN } expr_kind;
 
 typedef struct ast_expr {
-	expr_kind kind;
-	span where;
-	struct ast_expr *l, *r; /* OR, AND; NOT uses l */
-	/* CMP and IN */
-	const char *arg;
-	span arg_where;
-	ast_value *mask; /* arg & mask OP value; NULL when absent */
-	cmp_op op;
-	ast_value *rhs;
-	vec set;     /* IN: ast_value* */
-	bool not_in; /* `not in` */
-	int depth;   /* nesting, bounded by the parser so later passes may recurse */
+        expr_kind kind;
+        span where;
+        struct ast_expr *l, *r; /* OR, AND; NOT uses l */
+        /* CMP and IN */
+        const char *arg;
+        span arg_where;
+        ast_value *mask; /* arg & mask OP value; NULL when absent */
+        cmp_op op;
+        ast_value *rhs;
+        vec set;     /* IN: ast_value* */
+        bool not_in; /* `not in` */
+        int depth;   /* nesting, bounded by the parser so later passes may recurse */
 } ast_expr;
 
 /* The deepest a condition or a `|` of values may nest (a clear error, not a
@@ -239,126 +239,126 @@ typedef struct ast_expr {
 #define NEST_MAX_DEPTH 64
 
 typedef enum {
-	ACT_ALLOW, /* ordered from least to most restrictive */
-	ACT_LOG,
-	ACT_NOTIFY,
-	ACT_ERRNO,
-	ACT_TRAP,
-	ACT_KILL,
+        ACT_ALLOW, /* ordered from least to most restrictive */
+        ACT_LOG,
+        ACT_NOTIFY,
+        ACT_ERRNO,
+        ACT_TRAP,
+        ACT_KILL,
 } action_kind;
 
 typedef struct ast_action {
-	action_kind kind;
-	span where;
-	const char *errno_name; /* errno(EPERM) */
-	ast_number errno_num;   /* errno(1) */
-	bool errno_is_num;
-	bool from_deny; /* written as `deny` (= errno(EPERM)) */
+        action_kind kind;
+        span where;
+        const char *errno_name; /* errno(EPERM) */
+        ast_number errno_num;   /* errno(1) */
+        bool errno_is_num;
+        bool from_deny; /* written as `deny` (= errno(EPERM)) */
 } ast_action;
 
 typedef enum {
-	R_FS,      /* allow RIGHTS PATHS; / deny [RIGHTS] PATHS; */
-	R_NET,     /* allow|deny connect|bind ENDPOINTS [from ...] [{ l7 }] */
-	R_L7,      /* allow|deny http METHODS URLPATHS; */
-	R_SYSCALL, /* ACTION NAMES [when EXPR]; */
-	R_DEFAULT, /* default ACTION; */
-	R_LIMIT,   /* memory 2GiB; */
-	R_PROCESS, /* user 1000; env keep A, B; ... */
+        R_FS,      /* allow RIGHTS PATHS; / deny [RIGHTS] PATHS; */
+        R_NET,     /* allow|deny connect|bind ENDPOINTS [from ...] [{ l7 }] */
+        R_L7,      /* allow|deny http METHODS URLPATHS; */
+        R_SYSCALL, /* ACTION NAMES [when EXPR]; */
+        R_DEFAULT, /* default ACTION; */
+        R_LIMIT,   /* memory 2GiB; */
+        R_PROCESS, /* user 1000; env keep A, B; ... */
 } rule_kind;
 
 typedef enum { NET_CONNECT, NET_BIND } net_op;
 
 typedef enum {
-	LIM_MEMORY,
-	LIM_SWAP,
-	LIM_PIDS,
-	LIM_CPU,
-	LIM_IO_WEIGHT,
-	LIM_FILES,
-	LIM_CPUTIME,
-	LIM_FILESIZE,
-	LIM_WALLTIME,
-	LIM__COUNT
+        LIM_MEMORY,
+        LIM_SWAP,
+        LIM_PIDS,
+        LIM_CPU,
+        LIM_IO_WEIGHT,
+        LIM_FILES,
+        LIM_CPUTIME,
+        LIM_FILESIZE,
+        LIM_WALLTIME,
+        LIM__COUNT
 } limit_key;
 
 typedef enum {
-	PROC_USER,
-	PROC_GROUP,
-	PROC_CAPS,
-	PROC_ENV_KEEP,
-	PROC_ENV_SET,
-	PROC_HOSTNAME,
+        PROC_USER,
+        PROC_GROUP,
+        PROC_CAPS,
+        PROC_ENV_KEEP,
+        PROC_ENV_SET,
+        PROC_HOSTNAME,
 } proc_key;
 
 typedef struct ast_rule {
-	rule_kind kind;
-	span where;
-	bool deny;
-	/* R_FS */
-	unsigned rights;
-	bool rights_given;
-	span rights_where;
-	vec elems; /* ast_elem*: paths, endpoints, syscall names, methods... */
-	/* R_NET */
-	net_op op;
-	vec from; /* ast_elem*: binaries */
-	bool children;
-	vec l7; /* ast_rule* of kind R_L7 */
-	bool has_block;
-	/* R_L7 */
-	vec methods; /* ast_elem*: EL_NAME or EL_STAR */
-	/* R_SYSCALL, R_DEFAULT */
-	ast_action action;
-	ast_expr *when;
-	/* R_LIMIT */
-	limit_key limit;
-	ast_number num;
-	/* R_PROCESS */
-	proc_key proc;
-	bool caps_none;
-	const char *env_name;
-	span env_name_where;
-	const char *str; /* env set value, hostname; user/group given as name */
-	bool str_quoted;
+        rule_kind kind;
+        span where;
+        bool deny;
+        /* R_FS */
+        unsigned rights;
+        bool rights_given;
+        span rights_where;
+        vec elems; /* ast_elem*: paths, endpoints, syscall names, methods... */
+        /* R_NET */
+        net_op op;
+        vec from; /* ast_elem*: binaries */
+        bool children;
+        vec l7; /* ast_rule* of kind R_L7 */
+        bool has_block;
+        /* R_L7 */
+        vec methods; /* ast_elem*: EL_NAME or EL_STAR */
+        /* R_SYSCALL, R_DEFAULT */
+        ast_action action;
+        ast_expr *when;
+        /* R_LIMIT */
+        limit_key limit;
+        ast_number num;
+        /* R_PROCESS */
+        proc_key proc;
+        bool caps_none;
+        const char *env_name;
+        span env_name_where;
+        const char *str; /* env set value, hostname; user/group given as name */
+        bool str_quoted;
 } ast_rule;
 
 typedef enum {
-	IT_USE,
-	IT_WITHIN,
-	IT_REQUIRES,
-	IT_ARCH,
-	IT_FS,
-	IT_NET,
-	IT_SYSCALLS,
-	IT_LIMITS,
-	IT_PROCESS,
-	IT_ASSERT,
-	IT_WAIVE,
+        IT_USE,
+        IT_WITHIN,
+        IT_REQUIRES,
+        IT_ARCH,
+        IT_FS,
+        IT_NET,
+        IT_SYSCALLS,
+        IT_LIMITS,
+        IT_PROCESS,
+        IT_ASSERT,
+        IT_WAIVE,
 } item_kind;
 
 typedef enum { ASSERT_FS, ASSERT_CONNECT, ASSERT_SYSCALL } assert_kind;
 
 typedef struct ast_item {
-	item_kind kind;
-	span where;
-	vec names; /* use, within, arch: ast_elem* of kind EL_NAME */
-	/* requires landlock N | best-effort */
-	ast_number abi;
-	bool best_effort;
-	/* sections */
-	vec rules; /* ast_rule* */
-	/* assert never */
-	assert_kind akind;
-	unsigned rights;
-	vec elems; /* paths, endpoints or syscall names */
-	vec from;  /* assert never connect ... from BINARIES */
-	ast_expr *when;
-	/* waive */
-	const char *finding;
-	span finding_where;
-	const char *reason;
-	/* resolved */
-	struct ast_decl **targets; /* use/within: one per name */
+        item_kind kind;
+        span where;
+        vec names; /* use, within, arch: ast_elem* of kind EL_NAME */
+        /* requires landlock N | best-effort */
+        ast_number abi;
+        bool best_effort;
+        /* sections */
+        vec rules; /* ast_rule* */
+        /* assert never */
+        assert_kind akind;
+        unsigned rights;
+        vec elems; /* paths, endpoints or syscall names */
+        vec from;  /* assert never connect ... from BINARIES */
+        ast_expr *when;
+        /* waive */
+        const char *finding;
+        span finding_where;
+        const char *reason;
+        /* resolved */
+        struct ast_decl **targets; /* use/within: one per name */
 } ast_item;
 
 typedef enum { D_IMPORT, D_SET, D_PARAM, D_FRAGMENT, D_POLICY } decl_kind;
@@ -367,31 +367,31 @@ typedef enum { D_IMPORT, D_SET, D_PARAM, D_FRAGMENT, D_POLICY } decl_kind;
 typedef enum { SET_UNKNOWN, SET_PATHS, SET_ENDPOINTS, SET_SYSCALLS, SET_EMPTY } set_type;
 
 typedef struct ast_decl {
-	decl_kind kind;
-	span where;
-	const char *name; /* without @ for sets; import: the file string */
-	span name_where;
-	ast_file *file;
-	vec elems;           /* D_SET */
-	ast_elem *def;       /* D_PARAM default (may be NULL) */
-	vec items;           /* D_FRAGMENT, D_POLICY */
-	ast_file *imported;  /* D_IMPORT, after loading */
-	set_type stype;      /* D_SET, after type checking */
-	int visit;           /* cycle detection while resolving */
-	bool used;           /* referenced somewhere (for the unused lint) */
+        decl_kind kind;
+        span where;
+        const char *name; /* without @ for sets; import: the file string */
+        span name_where;
+        ast_file *file;
+        vec elems;          /* D_SET */
+        ast_elem *def;      /* D_PARAM default (may be NULL) */
+        vec items;          /* D_FRAGMENT, D_POLICY */
+        ast_file *imported; /* D_IMPORT, after loading */
+        set_type stype;     /* D_SET, after type checking */
+        int visit;          /* cycle detection while resolving */
+        bool used;          /* referenced somewhere (for the unused lint) */
 } ast_decl;
 
 typedef struct ast_comment {
-	span where;
-	const char *text; /* from # to end of line */
-	bool trailing;    /* code precedes it on its line */
+        span where;
+        const char *text; /* from # to end of line */
+        bool trailing;    /* code precedes it on its line */
 } ast_comment;
 
 struct ast_file {
-	int file; /* index into ctx sources */
-	vec decls;
-	vec comments;
-	bool parse_failed;
+        int file; /* index into ctx sources */
+        vec decls;
+        vec comments;
+        bool parse_failed;
 };
 
 /* ---- AST constructors (ast.c), used by the parser's actions ---- */
@@ -444,9 +444,9 @@ bool finding_name_known(const char *name);
 /* Addresses (addr.c).  An IPv4 address is stored IPv4-mapped
  * (::ffff:a.b.c.d) and its prefix length counted on 128 bits. */
 typedef struct ip_net {
-	uint8_t addr[16];
-	int prefix; /* on 128 bits */
-	bool is_v4;
+        uint8_t addr[16];
+        int prefix; /* on 128 bits */
+        bool is_v4;
 } ip_net;
 /* Parse "10.0.0.0/8", "10.0.0.1", "fd00::/8", "[fd00::]/8" or "::1".  On
  * failure returns false with a reason in err; host bits set is a failure

@@ -22,41 +22,41 @@
 #include <stdint.h>
 
 typedef enum {
-	NS_NONE = 0,  /* numbers only */
-	NS_AF,        /* AF_UNIX, AF_INET, ... (socket domain) */
-	NS_SOCK_TYPE, /* SOCK_STREAM, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_CLOEXEC */
-	NS_IPPROTO,   /* IPPROTO_TCP, ... */
-	NS_CLONE,     /* CLONE_* flags, also for unshare */
-	NS_IOCTL,     /* TIOCSTI, TIOCLINUX, FIONREAD, ... */
-	NS_PRCTL,     /* PR_SET_NO_NEW_PRIVS, ... */
-	NS_PERSONA,   /* PER_LINUX, ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ... */
-	NS_PROT,      /* PROT_READ, PROT_WRITE, PROT_EXEC, PROT_NONE */
-	NS_MAP,       /* MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, ... */
-	NS_OPEN,      /* O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, ... */
-	NS_SIGNAL,    /* SIGKILL, SIGTERM, ... */
-	NS_SOCKOPT_LEVEL, /* SOL_SOCKET, SOL_IP, IPPROTO_* levels */
-	NS_SOCKOPT,   /* SO_*, IP_*, TCP_* option names */
-	NS_FCNTL,     /* F_GETFL, F_SETFL, F_SETFD, F_DUPFD, ... */
-	NS_MFD,       /* MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_EXEC, MFD_NOEXEC_SEAL */
-	NS_MADV,      /* MADV_DONTNEED, ... */
-	NS_AT,        /* AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW */
-	NS_MODE,      /* S_IRUSR ... file mode bits */
-	NS__COUNT
+        NS_NONE = 0,      /* numbers only */
+        NS_AF,            /* AF_UNIX, AF_INET, ... (socket domain) */
+        NS_SOCK_TYPE,     /* SOCK_STREAM, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_CLOEXEC */
+        NS_IPPROTO,       /* IPPROTO_TCP, ... */
+        NS_CLONE,         /* CLONE_* flags, also for unshare */
+        NS_IOCTL,         /* TIOCSTI, TIOCLINUX, FIONREAD, ... */
+        NS_PRCTL,         /* PR_SET_NO_NEW_PRIVS, ... */
+        NS_PERSONA,       /* PER_LINUX, ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ... */
+        NS_PROT,          /* PROT_READ, PROT_WRITE, PROT_EXEC, PROT_NONE */
+        NS_MAP,           /* MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, ... */
+        NS_OPEN,          /* O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, ... */
+        NS_SIGNAL,        /* SIGKILL, SIGTERM, ... */
+        NS_SOCKOPT_LEVEL, /* SOL_SOCKET, SOL_IP, IPPROTO_* levels */
+        NS_SOCKOPT,       /* SO_*, IP_*, TCP_* option names */
+        NS_FCNTL,         /* F_GETFL, F_SETFL, F_SETFD, F_DUPFD, ... */
+        NS_MFD,           /* MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_EXEC, MFD_NOEXEC_SEAL */
+        NS_MADV,          /* MADV_DONTNEED, ... */
+        NS_AT,            /* AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW */
+        NS_MODE,          /* S_IRUSR ... file mode bits */
+        NS__COUNT
 } const_ns;
 
 typedef struct sys_arg {
-	const char *name; /* "domain" */
-	uint8_t index;    /* 0..5: position in seccomp_data.args */
-	uint8_t width;    /* 32 or 64: bits the kernel reads */
-	bool is_signed;
-	bool is_pointer;
-	const_ns ns;
+        const char *name; /* "domain" */
+        uint8_t index;    /* 0..5: position in seccomp_data.args */
+        uint8_t width;    /* 32 or 64: bits the kernel reads */
+        bool is_signed;
+        bool is_pointer;
+        const_ns ns;
 } sys_arg;
 
 typedef struct sys_sig {
-	const char *syscall;
-	int nargs;
-	sys_arg args[6];
+        const char *syscall;
+        int nargs;
+        sys_arg args[6];
 } sys_sig;
 
 /* The signature of a syscall known by argument names, or NULL. */
