@@ -23,8 +23,12 @@ PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-confi
 
 LANG_SRC := $(filter-out lang/main.c,$(wildcard lang/*.c))
 COMP_SRC := $(filter-out compiler/oshc.c,$(wildcard compiler/*.c))
+BACK_SRC := $(wildcard backends/*.c)
+# the runtime's libc-only pieces that oshc shares (bundle reader, SHA-256)
+RT_SHARED := $(wildcard runtime/bundle_read.c runtime/sha256.c)
 GEN_SRC  := $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.c
-LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC)) $(GEN_SRC:.c=.o)
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC) $(BACK_SRC) $(RT_SHARED)) \
+            $(GEN_SRC:.c=.o)
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TEST_BIN := $(patsubst %.c,$(BUILD)/%,$(TEST_SRC))
 
@@ -54,7 +58,7 @@ $(BUILD)/lang/lexer.o: $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.h $(wildcard l
 $(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h $(wildcard lang/*.h)
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -c -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
+$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h backends/*.h runtime/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -115,9 +119,9 @@ bench: all
 	@for b in bench/*.sh; do sh $$b || exit 1; done
 
 lint:
-	clang-format --dry-run --Werror lang/*.c lang/*.h compiler/*.c compiler/*.h
+	clang-format --dry-run --Werror $(wildcard lang/*.[ch] compiler/*.[ch] backends/*.[ch] runtime/*.[ch])
 	cppcheck --error-exitcode=1 --quiet --std=c11 --suppress=missingIncludeSystem \
-	  --inline-suppr -I. lang compiler
+	  --inline-suppr -I. lang compiler $(wildcard backends runtime)
 
 clean:
 	rm -rf build build-asan build-fuzz
