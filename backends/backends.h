@@ -53,4 +53,27 @@ void emit_proxy(FILE *out, const oshb_bundle *b);
 int policy_arches(const ir_policy *p, uint32_t *tokens, int max);
 const char *audit_arch_name(uint32_t audit_arch);
 
+/* fs paths as the Landlock and mount tables compare them (landlock.c).
+ * Does `outer` certainly cover `inner` (equal or an ancestor)?  Literal
+ * paths compare by prefix, paths of one parameter by their suffixes; a
+ * parameter path and a literal one never overlap (DESIGN §2.3). */
+bool fs_path_covers(const ir_path *outer, const ir_path *inner);
+/* Paths of two different parameters: whether they overlap is known only
+ * at launch, so the tables assume they may. */
+bool fs_paths_undecided(const ir_path *a, const ir_path *b);
+/* rights[i]: the RIGHT_* the Landlock path rule of fs rule i grants, its
+ * rights minus those of every deny on its path or above it (0 for a deny;
+ * rights has p->nfs entries). */
+void fs_allow_rights(const ir_policy *p, unsigned *rights);
+/* Policy rights (RIGHT_*) to LANDLOCK_ACCESS_FS_* bits. */
+uint64_t landlock_access_of(unsigned rights);
+/* Bind port rules a policy may need at most (Landlock has no port ranges). */
+#define LANDLOCK_BIND_PORTS_MAX 4096
+/* Print `$PARAM/sub` or `/path`, quoted when it holds blanks or quotes. */
+void emit_fs_path(FILE *out, const char *param, const char *path);
+/* "hide", "readonly,noexec", ... for OSHB_MASK_* bits. */
+const char *mask_kind_str(uint32_t kind, char *buf, size_t n);
+/* "RLIMIT_NOFILE", ... */
+const char *rlimit_name(uint32_t resource);
+
 #endif

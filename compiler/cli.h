@@ -33,5 +33,6 @@ int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif

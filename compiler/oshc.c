@@ -26,6 +26,7 @@ static const struct {
     {"compile", cmd_compile, "compile a policy (--emit ir prints the IR as JSON)"},
     {"query", cmd_query, "decide one request with the reference evaluator"},
     {"fmt", cmd_fmt, "format policies canonically (--check: exit 1 if one would change)"},
+    {"inspect", cmd_inspect, "show what a bundle holds"},
 };
 
 static void usage(FILE *out)

@@ -58,15 +58,22 @@ char *arena_strdup(arena *a, const char *s)
         return arena_strndup(a, s, strlen(s));
 }
 
+char *arena_vprintf(arena *a, const char *fmt, va_list ap)
+{
+        va_list ap2;
+        va_copy(ap2, ap);
+        int n = vsnprintf(NULL, 0, fmt, ap2);
+        va_end(ap2);
+        char *p = arena_alloc(a, (size_t)n + 1);
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
+        return p;
+}
+
 char *arena_printf(arena *a, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        char *p = arena_alloc(a, (size_t)n + 1);
-        va_start(ap, fmt);
-        vsnprintf(p, (size_t)n + 1, fmt, ap);
+        char *p = arena_vprintf(a, fmt, ap);
         va_end(ap);
         return p;
 }

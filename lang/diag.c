@@ -169,11 +169,7 @@ diag *diag_report(osh_ctx *c, diag_level level, const char *code, span where, co
         d->seq = c->ndiags;
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        char *msg = arena_alloc(&c->arena, (size_t)n + 1);
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        char *msg = arena_vprintf(&c->arena, fmt, ap);
         va_end(ap);
         d->msg = msg;
         if (level == DIAG_ERROR)
@@ -189,11 +185,7 @@ void diag_note_at(osh_ctx *c, diag *d, span where, const char *fmt, ...)
                 return;
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        char *msg = arena_alloc(&c->arena, (size_t)n + 1);
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        char *msg = arena_vprintf(&c->arena, fmt, ap);
         va_end(ap);
         d->notes[d->nnotes].where = where;
         d->notes[d->nnotes].msg = msg;

@@ -15,6 +15,7 @@
 #ifndef OSH_H
 #define OSH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@ void *arena_alloc(arena *a, size_t n); /* zeroed, 16-byte aligned */
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 void arena_free(arena *a);
 
 /* A growable array of pointers, allocated from an arena. */

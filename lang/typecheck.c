@@ -956,6 +956,13 @@ static void collect_arches(tc *t, ast_decl *d)
                 for (int j = 0; j < it->names.n; j++) {
                         ast_elem *e = it->names.items[j];
                         uint32_t a = seccomp_arch_resolve_name(e->text);
+                        if (a == SCMP_ARCH_X32) {
+                                osh_error(t->c, "unknown-arch", e->where,
+                                          "x32 is not an architecture of its own for seccomp: "
+                                          "x32 calls arrive as x86_64 with bit 30 set, and an "
+                                          "x86_64 program kills them; name x86_64");
+                                continue;
+                        }
                         if (!a) {
                                 osh_error(
                                     t->c, "unknown-arch", e->where,
