@@ -3,7 +3,7 @@
 #   make            build oshc (and the later binaries) into build/
 #   make deps       install the Debian packages the build needs (when missing)
 #   make test       deps, build, run every test (unit, golden, end to end)
-#   make example    check and compile the example policy
+#   make example    check and compile the example policy to a bundle, inspect it
 #   make asan       build and test with AddressSanitizer and UBSan
 #   make fuzz       build the libFuzzer targets (clang) and run each 60 s
 #   make bench      build and run the benchmarks in bench/
@@ -89,8 +89,8 @@ test: deps
 example: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/oshc check stdlib-policies/examples/coding_agent.osh
-	$(BUILD)/oshc compile stdlib-policies/examples/coding_agent.osh --emit ir -o $(BUILD)/coding_agent.ir.json
-	@echo "IR written to $(BUILD)/coding_agent.ir.json"
+	$(BUILD)/oshc compile stdlib-policies/examples/coding_agent.osh --policy coding_agent -o $(BUILD)/coding_agent.oshb
+	$(BUILD)/oshc inspect $(BUILD)/coding_agent.oshb
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \

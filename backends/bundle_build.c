@@ -14,31 +14,31 @@
 
 static void source_hash(osh_ctx *c, uint8_t out[32])
 {
-	sha256_ctx h;
-	sha256_init(&h);
-	for (int i = 0; i < c->nsources; i++) {
-		uint64_t n = c->sources[i]->len;
-		uint8_t len[8];
-		for (int j = 0; j < 8; j++)
-			len[j] = (uint8_t)(n >> (8 * j));
-		sha256_update(&h, len, sizeof(len));
-		sha256_update(&h, c->sources[i]->text, c->sources[i]->len);
-	}
-	sha256_final(&h, out);
+        sha256_ctx h;
+        sha256_init(&h);
+        for (int i = 0; i < c->nsources; i++) {
+                uint64_t n = c->sources[i]->len;
+                uint8_t len[8];
+                for (int j = 0; j < 8; j++)
+                        len[j] = (uint8_t)(n >> (8 * j));
+                sha256_update(&h, len, sizeof(len));
+                sha256_update(&h, c->sources[i]->text, c->sources[i]->len);
+        }
+        sha256_final(&h, out);
 }
 
 bool bundle_build(osh_ctx *c, ir_program *prog, ir_policy *p, oshb_bundle *b)
 {
-	memset(b, 0, sizeof(*b));
-	b->meta.policy = arena_strdup(&c->arena, p->name);
-	b->meta.compiler = arena_strdup(&c->arena, "oshc " OSH_VERSION);
-	source_hash(c, b->meta.source_sha256);
-	bool ok = true;
-	ok &= backend_seccomp(c, p, b);
-	ok &= backend_landlock(c, p, b);
-	ok &= backend_mounts(c, p, b);
-	ok &= backend_limits(c, p, b);
-	ok &= backend_proxy(c, p, b);
-	ok &= backend_params(c, prog, p, b);
-	return ok && c->nerrors == 0;
+        memset(b, 0, sizeof(*b));
+        b->meta.policy = arena_strdup(&c->arena, p->name);
+        b->meta.compiler = arena_strdup(&c->arena, "oshc " OSH_VERSION);
+        source_hash(c, b->meta.source_sha256);
+        bool ok = true;
+        ok &= backend_seccomp(c, p, b);
+        ok &= backend_landlock(c, p, b);
+        ok &= backend_mounts(c, p, b);
+        ok &= backend_limits(c, p, b);
+        ok &= backend_proxy(c, p, b);
+        ok &= backend_params(c, prog, p, b);
+        return ok && c->nerrors == 0;
 }
