@@ -24,8 +24,11 @@ PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-confi
 LANG_SRC := $(filter-out lang/main.c,$(wildcard lang/*.c))
 COMP_SRC := $(filter-out compiler/oshc.c,$(wildcard compiler/*.c))
 BACK_SRC := $(wildcard backends/*.c)
-# the runtime's libc-only pieces that oshc shares (bundle reader, SHA-256)
-RT_SHARED := $(wildcard runtime/bundle_read.c runtime/sha256.c)
+# the runtime: libc only.  Its library part also goes into libosh.a, so
+# oshc (inspect) and the unit tests can use the same code.
+RT_MAINS  := runtime/osh_run.c runtime/osh_proxy.c
+RT_SHARED := $(filter-out $(RT_MAINS),$(wildcard runtime/*.c))
+RT_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(RT_SHARED))
 GEN_SRC  := $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC) $(BACK_SRC) $(RT_SHARED)) \
             $(GEN_SRC:.c=.o)
@@ -33,7 +36,8 @@ TEST_SRC := $(wildcard tests/*/test_*.c)
 TEST_BIN := $(patsubst %.c,$(BUILD)/%,$(TEST_SRC))
 
 .PHONY: all deps test unit golden e2e example asan fuzz bench lint clean
-all: $(BUILD)/oshc
+all: $(BUILD)/oshc $(if $(wildcard runtime/osh_run.c),$(BUILD)/osh-run) \
+     $(if $(wildcard runtime/osh_proxy.c),$(BUILD)/osh-proxy)
 
 deps:
 	@missing=""; for p in $(PKGS); do \
@@ -67,6 +71,13 @@ $(BUILD)/libosh.a: $(LIB_OBJ)
 
 $(BUILD)/oshc: $(BUILD)/compiler/oshc.o $(BUILD)/libosh.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS_EXTRA)
+
+# osh-run and osh-proxy link nothing but libc (DESIGN §1: no LLVM, no Z3,
+# no libseccomp: the seccomp program comes compiled in the bundle)
+$(BUILD)/osh-run: $(BUILD)/runtime/osh_run.o $(RT_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS_EXTRA)
+$(BUILD)/osh-proxy: $(BUILD)/runtime/osh_proxy.o $(RT_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread $(LDFLAGS_EXTRA)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libosh.a $(wildcard tests/*.h tests/*/*.h)
 	@mkdir -p $(dir $@)
