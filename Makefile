@@ -90,7 +90,7 @@ unit: $(TEST_BIN)
 golden: $(BUILD)/oshc
 	@OSHC=$(BUILD)/oshc sh tests/run_golden.sh
 
-e2e: $(BUILD)/oshc
+e2e: all
 	@for t in tests/e2e/*.sh; do echo "== $$t"; OSHC=$(BUILD)/oshc sh $$t || exit 1; done
 
 test: deps

@@ -1,0 +1,460 @@
+/*
+ * osh_run.c - osh-run: launch one command inside a compiled policy.
+ *
+ *   osh-run BUNDLE [--param N=V]... [--audit FILE | --audit-fd N]
+ *           [--cgroup-parent PATH] [--help] -- COMMAND ARGS...
+ *
+ * This file is the outside half (runtime.h has the order): read the
+ * bundle, resolve parameters, preflight, the cgroup leaf, then clone the
+ * sandbox's PID 1 (sandbox.c) into new namespaces, write its id maps, put
+ * it in the cgroup and let it go.  While it runs, osh-run starts osh-proxy
+ * on the listening socket PID 1 hands out, answers seccomp notifications
+ * (supervisor.c), forwards signals, and finally exits with the agent's
+ * status.  docs/runtime.md "Launch sequence" documents every step.
+ *
+ * Exit status: the agent's own; 128+N when a signal N killed it; 124 when
+ * walltime ran out; 125 when osh-run refused (the reason on stderr);
+ * 126/127 when the command could not be executed / was not found.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: osh-run BUNDLE [--param NAME=VALUE]... [--audit FILE | --audit-fd N]\n"
+                   "               [--cgroup-parent PATH] [--help] -- COMMAND ARGS...\n"
+                   "Run COMMAND confined by the compiled policy BUNDLE (oshc compile).\n"
+                   "Exit status: the command's; 128+N if killed by signal N; 124 walltime;\n"
+                   "125 refused by osh-run; 126 not executable; 127 not found.\n");
+}
+
+static int refuse(const char *fmt, const char *arg)
+{
+        fprintf(stderr, "osh-run: ");
+        fprintf(stderr, fmt, arg);
+        fputc('\n', stderr);
+        return OSH_EXIT_REFUSED;
+}
+
+typedef struct options {
+        const char *bundle, *audit_file, *cgroup_parent;
+        int audit_fd;
+        char **argv;
+} options;
+
+/* 0 ok, 1 --help, -1 usage error (reported). */
+static int parse_args(int argc, char **argv, options *o, rt_params *given)
+{
+        memset(o, 0, sizeof *o);
+        o->audit_fd = -1;
+        int i;
+        for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+                        return 1;
+                if (!strcmp(a, "--param") && v && strchr(v, '=') && given->n < OSHB_MAX_PARAMS) {
+                        char *eq = strchr(argv[++i], '=');
+                        *eq = '\0';
+                        given->names[given->n] = argv[i];
+                        given->values[given->n++] = eq + 1;
+                } else if (!strcmp(a, "--audit") && v && !o->audit_file && o->audit_fd < 0) {
+                        o->audit_file = argv[++i];
+                } else if (!strcmp(a, "--audit-fd") && v && !o->audit_file && o->audit_fd < 0) {
+                        char *end;
+                        long n = strtol(argv[++i], &end, 10);
+                        if (*end || n < 0 || n > INT_MAX || fcntl((int)n, F_GETFD) < 0) {
+                                refuse("--audit-fd %s: not an open file descriptor", argv[i]);
+                                return -1;
+                        }
+                        o->audit_fd = (int)n;
+                } else if (!strcmp(a, "--cgroup-parent") && v) {
+                        o->cgroup_parent = argv[++i];
+                } else if (a[0] != '-' && !o->bundle) {
+                        o->bundle = a;
+                } else {
+                        fprintf(stderr, "osh-run: unexpected argument %s\n", a);
+                        usage(stderr);
+                        return -1;
+                }
+        }
+        if (!o->bundle || i + 1 >= argc) {
+                fprintf(stderr, "osh-run: need a BUNDLE and, after --, a COMMAND\n");
+                usage(stderr);
+                return -1;
+        }
+        o->argv = argv + i + 1;
+        return 0;
+}
+
+/* A user or group of the policy: a number, or a name from the host's
+ * passwd/group databases.  NULL: `fallback`. */
+static int resolve_id(const char *s, bool user, unsigned fallback, unsigned *out)
+{
+        if (!s) {
+                *out = fallback;
+                return 0;
+        }
+        char *end;
+        unsigned long n = strtoul(s, &end, 10);
+        if (*s && !*end && n < 0xffffffffUL) {
+                *out = (unsigned)n;
+                return 0;
+        }
+        if (user) {
+                struct passwd *pw = getpwnam(s);
+                if (pw)
+                        *out = pw->pw_uid;
+                return pw ? 0 : -1;
+        }
+        struct group *gr = getgrnam(s);
+        if (gr)
+                *out = gr->gr_gid;
+        return gr ? 0 : -1;
+}
+
+static int write_file(pid_t pid, const char *name, const char *text)
+{
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n = write(fd, text, strlen(text));
+        int e = errno;
+        close(fd);
+        errno = e;
+        return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Rootless: one uid and one gid, the caller's own, seen inside as the
+ * policy's user and group; no supplementary groups. */
+static int write_id_maps(pid_t pid, const rt_launch *l)
+{
+        char map[64];
+        if (write_file(pid, "setgroups", "deny") < 0)
+                return refuse("write setgroups of the sandbox: %s", strerror(errno));
+        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)l->uid_inside, (unsigned)geteuid());
+        if (write_file(pid, "uid_map", map) < 0)
+                return refuse("write uid_map of the sandbox: %s", strerror(errno));
+        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)l->gid_inside, (unsigned)getegid());
+        if (write_file(pid, "gid_map", map) < 0)
+                return refuse("write gid_map of the sandbox: %s", strerror(errno));
+        return 0;
+}
+
+/* ---- osh-proxy, outside the sandbox ---- */
+
+static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener)
+{
+        char self[PATH_MAX], path[PATH_MAX + 16];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0) {
+                refuse("readlink /proc/self/exe: %s", strerror(errno));
+                return -1;
+        }
+        self[n] = '\0';
+        *strrchr(self, '/') = '\0';
+        snprintf(path, sizeof path, "%s/osh-proxy", self);
+        char pidbuf[16], *args[16 + 2 * OSHB_MAX_PARAMS];
+        static char pv[OSHB_MAX_PARAMS][4096 + 256];
+        int a = 0;
+        snprintf(pidbuf, sizeof pidbuf, "%d", (int)sandbox_pid);
+        args[a++] = path;
+        args[a++] = "--bundle";
+        args[a++] = (char *)l->bundle_path;
+        args[a++] = "--listen-fd";
+        args[a++] = "3";
+        args[a++] = "--sandbox-pid";
+        args[a++] = pidbuf;
+        for (int i = 0; i < l->params->n; i++) {
+                snprintf(pv[i], sizeof pv[i], "%s=%s", l->params->names[i], l->params->values[i]);
+                args[a++] = "--param";
+                args[a++] = pv[i];
+        }
+        if (l->audit_fd >= 0) {
+                args[a++] = "--log-fd";
+                args[a++] = "4";
+        }
+        args[a] = NULL;
+        int ep[2];
+        if (pipe2(ep, O_CLOEXEC) < 0) {
+                refuse("pipe: %s", strerror(errno));
+                return -1;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+                refuse("fork osh-proxy: %s", strerror(errno));
+                return -1;
+        }
+        if (pid == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                /* fd 3 the listener, 4 the log (audit), 5 the exec-error pipe */
+                int lfd = fcntl(listener, F_DUPFD, 10);
+                int afd = l->audit_fd >= 0 ? fcntl(l->audit_fd, F_DUPFD, 10) : -1;
+                int wfd = fcntl(ep[1], F_DUPFD, 10);
+                if (lfd < 0 || wfd < 0 || dup2(lfd, 3) < 0 || dup3(wfd, 5, O_CLOEXEC) < 0)
+                        _exit(127);
+                if (afd < 0)
+                        close(4);
+                else if (dup2(afd, 4) < 0)
+                        _exit(127);
+                syscall(SYS_close_range, 6, ~0U, 0);
+                execv(path, args);
+                int e = errno;
+                if (write(5, &e, sizeof e) < 0)
+                        _exit(127);
+                _exit(127);
+        }
+        close(ep[1]);
+        int e = 0;
+        ssize_t r = read(ep[0], &e, sizeof e);
+        close(ep[0]);
+        if (r > 0) {
+                waitpid(pid, NULL, 0);
+                fprintf(stderr,
+                        "osh-run: the policy has a net section but osh-proxy cannot start "
+                        "(%s: %s); install it next to osh-run\n",
+                        path, strerror(e));
+                return -1;
+        }
+        return pid;
+}
+
+/* ---- while the sandbox runs ---- */
+
+typedef struct running {
+        rt_launch *l;
+        pid_t pid1, proxy;
+        int status; /* PID 1's exit status, -1 while it runs */
+        bool refused;
+        rt_supervisor sup;
+} running;
+
+/* One control message from inside; returns what ctl_recv returned. */
+static ssize_t on_ctl(running *r, int *ctl)
+{
+        char buf[RT_ERR_LEN + 2];
+        int fd;
+        ssize_t n = ctl_recv(*ctl, buf, sizeof buf, &fd);
+        if (n <= 0) {
+                if (n == 0 || errno != EAGAIN)
+                        *ctl = -1; /* EOF: nobody inside holds it any more */
+                return n;
+        }
+        switch (buf[0]) {
+        case 'E':
+                fprintf(stderr, "osh-run: %s\n", buf + 1);
+                r->refused = true;
+                break;
+        case 'L':
+                if (fd < 0 || r->proxy > 0)
+                        break;
+                r->proxy = start_proxy(r->l, r->pid1, fd);
+                if (r->proxy < 0 || ctl_send(*ctl, 'P', NULL, -1) < 0) {
+                        r->refused = true;
+                        kill(r->pid1, SIGKILL);
+                }
+                break;
+        case 'N':
+                if (fd >= 0 && r->sup.listener < 0) {
+                        r->sup.listener = fd;
+                        fd = -1;
+                }
+                break;
+        }
+        if (fd >= 0)
+                close(fd);
+        return n;
+}
+
+static void on_signal(running *r, int sfd)
+{
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) != sizeof si)
+                return;
+        if (si.ssi_signo != SIGCHLD) {
+                kill(r->pid1, (int)si.ssi_signo);
+                return;
+        }
+        int st;
+        pid_t p;
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+                if (p == r->pid1) {
+                        r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                } else if (p == r->proxy) {
+                        r->proxy = 0;
+                        if (r->status < 0) {
+                                fprintf(stderr,
+                                        "osh-run: osh-proxy exited (status 0x%x) while "
+                                        "the sandbox ran; stopping it (no egress)\n",
+                                        st);
+                                r->refused = true;
+                                kill(r->pid1, SIGKILL);
+                        }
+                }
+        }
+}
+
+static int supervise(rt_launch *l, pid_t pid1, int sfd)
+{
+        running r = {
+            .l = l,
+            .pid1 = pid1,
+            .status = -1,
+            .sup = {.listener = -1, .audit_fd = l->audit_fd, .prog = seccomp_native_prog(l->b)}};
+        int ctl = l->ctl;
+        while (r.status < 0) {
+                struct pollfd p[3] = {
+                    {sfd, POLLIN, 0}, {ctl, POLLIN, 0}, {r.sup.listener, POLLIN, 0}};
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        fprintf(stderr, "osh-run: poll: %s\n", strerror(errno));
+                        kill(pid1, SIGKILL);
+                        r.refused = true;
+                        break;
+                }
+                if (p[1].revents)
+                        on_ctl(&r, &ctl);
+                if (p[2].revents & POLLIN) {
+                        if (supervisor_answer(&r.sup) < 0)
+                                p[2].revents |= POLLHUP;
+                }
+                if (p[2].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+                        close(r.sup.listener);
+                        r.sup.listener = -1;
+                }
+                if (p[0].revents)
+                        on_signal(&r, sfd);
+        }
+        /* the last words of PID 1 or the agent, queued before they exited */
+        fcntl(l->ctl, F_SETFL, O_NONBLOCK);
+        for (ctl = l->ctl; ctl >= 0 && on_ctl(&r, &ctl) > 0;)
+                ;
+        if (r.sup.listener >= 0)
+                close(r.sup.listener);
+        if (r.proxy > 0) {
+                kill(r.proxy, SIGTERM);
+                waitpid(r.proxy, NULL, 0);
+        }
+        if (r.status < 0)
+                waitpid(pid1, NULL, 0);
+        return r.refused ? OSH_EXIT_REFUSED : r.status;
+}
+
+/* ---- the launch ---- */
+
+static int launch(rt_launch *l, rt_cgroup *cg)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
+        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+                sigaddset(&set, sigs[i]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        int sp[2];
+        if (sfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return refuse("signalfd/socketpair: %s", strerror(errno));
+        unsigned long flags = NS_FLAGS | (l->kernel.root ? 0 : CLONE_NEWUSER);
+        /* the raw system call, fork-like (no new stack): PID 1 runs on a
+         * copy of this process and never returns (sandbox_init) */
+        pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+        if (pid < 0)
+                return refuse("clone into new namespaces: %s", strerror(errno));
+        if (pid == 0) {
+                close(sp[0]);
+                close(sfd);
+                l->ctl = sp[1];
+                signal(SIGPIPE, SIG_DFL);
+                sandbox_init(l);
+        }
+        close(sp[1]);
+        l->ctl = sp[0];
+        char err[RT_ERR_LEN];
+        int rc = 0;
+        if (!l->kernel.root)
+                rc = write_id_maps(pid, l);
+        if (!rc && cg->created && cgroup_add(cg, pid, err, sizeof err) < 0)
+                rc = refuse("%s", err);
+        if (!rc && ctl_send(l->ctl, 'G', NULL, -1) < 0)
+                rc = refuse("start the sandbox: %s", strerror(errno));
+        if (rc) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return rc;
+        }
+        return supervise(l, pid, sfd);
+}
+
+int main(int argc, char **argv)
+{
+        static rt_params params;
+        options o;
+        int pr = parse_args(argc, argv, &o, &params);
+        if (pr) {
+                if (pr > 0)
+                        usage(stdout);
+                return pr > 0 ? 0 : OSH_EXIT_REFUSED;
+        }
+        char err[RT_ERR_LEN];
+        oshb_bundle b;
+        if (oshb_read_file(o.bundle, &b, err, sizeof err) < 0)
+                return refuse("%s", err);
+        if (params_resolve(&b, &params, err, sizeof err) < 0)
+                return refuse("%s", err);
+        rt_launch l = {.bundle_path = o.bundle,
+                       .b = &b,
+                       .params = &params,
+                       .audit_fd = o.audit_fd,
+                       .argv = o.argv,
+                       .ctl = -1};
+        if (preflight(&b, &l.kernel, err, sizeof err) < 0)
+                return refuse("%s", err);
+        unsigned uid, gid;
+        unsigned def_uid = l.kernel.root ? 65534 : (unsigned)geteuid();
+        unsigned def_gid = l.kernel.root ? 65534 : (unsigned)getegid();
+        if (resolve_id(b.process.user, true, def_uid, &uid) < 0)
+                return refuse("process user %s: no such user on this host", b.process.user);
+        if (resolve_id(b.process.group, false, def_gid, &gid) < 0)
+                return refuse("process group %s: no such group on this host", b.process.group);
+        l.uid_inside = uid;
+        l.gid_inside = gid;
+        if (o.audit_file) {
+                l.audit_fd = open(o.audit_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                if (l.audit_fd < 0)
+                        return refuse("--audit %s: cannot open it for writing", o.audit_file);
+        }
+        if (l.audit_fd >= 0 && !l.kernel.seccomp_notify)
+                return refuse("--audit needs seccomp user notification%s", " (Linux 5.0 or later)");
+        rt_cgroup cg;
+        memset(&cg, 0, sizeof cg);
+        if (cgroup_setup(&b, o.cgroup_parent, &cg, err, sizeof err) < 0)
+                return refuse("%s", err);
+        int status = launch(&l, &cg);
+        cgroup_cleanup(&cg);
+        params_free(&params);
+        oshb_free(&b);
+        return status;
+}

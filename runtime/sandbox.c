@@ -1,0 +1,546 @@
+/*
+ * sandbox.c - the inside of a launch: PID 1 of the new pid namespace,
+ * which builds the mount view and reaps, and the agent it forks, which
+ * drops everything and execs the command.
+ *
+ * PID 1 (sandbox_init), after osh-run outside wrote the id maps and put it
+ * in the cgroup ('G'):
+ *   hostname; `lo` up; with a net section, a listening socket on
+ *   127.0.0.1:3128 handed out ('L') and osh-proxy started outside ('P');
+ *   / made recursively private; a fresh /proc; the masks (and the pins that
+ *   keep the directories above a mask from being renamed); then the agent
+ *   is forked and PID 1 forwards signals, enforces walltime and exits with
+ *   the agent's status.
+ * The agent (agent_exec): signals reset, stray fds closed, environment,
+ * working directory, user and group, capabilities, no_new_privs, Landlock,
+ * rlimits, seccomp last (its listener handed out, 'N'), exec.
+ *
+ * Every failure is sent as an 'E' message and the process exits 125: the
+ * agent never runs with less than the policy says.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- the control socket ---- */
+
+int ctl_send(int ctl, char type, const char *text, int fd)
+{
+        char buf[RT_ERR_LEN + 1];
+        size_t n = text ? strnlen(text, RT_ERR_LEN) : 0;
+        buf[0] = type;
+        if (n)
+                memcpy(buf + 1, text, n);
+        struct iovec iov = {.iov_base = buf, .iov_len = n + 1};
+        union {
+                char b[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } c;
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (fd >= 0) {
+                memset(&c, 0, sizeof c);
+                m.msg_control = c.b;
+                m.msg_controllen = sizeof c.b;
+                struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+                h->cmsg_level = SOL_SOCKET;
+                h->cmsg_type = SCM_RIGHTS;
+                h->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(h), &fd, sizeof fd);
+        }
+        return sendmsg(ctl, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+ssize_t ctl_recv(int ctl, char *buf, size_t len, int *fd)
+{
+        struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
+        union {
+                char b[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } c;
+        struct msghdr m = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof c.b};
+        *fd = -1;
+        ssize_t n;
+        do
+                n = recvmsg(ctl, &m, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -1;
+        buf[n] = '\0';
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+                if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+                    h->cmsg_len == CMSG_LEN(sizeof(int)))
+                        memcpy(fd, CMSG_DATA(h), sizeof *fd);
+        return n;
+}
+
+/* Report a refusal to osh-run and exit 125. */
+static void refuse(int ctl, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void refuse(int ctl, const char *fmt, ...)
+{
+        char msg[RT_ERR_LEN];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (ctl_send(ctl, 'E', msg, -1) < 0)
+                fprintf(stderr, "osh-run: %s\n", msg);
+        _exit(OSH_EXIT_REFUSED);
+}
+
+/* ---- the mount view ---- */
+
+/* Flags a bind remount must keep: in a user namespace the flags of a
+ * mount inherited from outside are locked, and leaving one out is EPERM. */
+static unsigned long locked_flags(const char *path)
+{
+        struct statvfs sv;
+        unsigned long f = 0;
+        if (statvfs(path, &sv) < 0)
+                return 0;
+        if (sv.f_flag & ST_RDONLY)
+                f |= MS_RDONLY;
+        if (sv.f_flag & ST_NOSUID)
+                f |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV)
+                f |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC)
+                f |= MS_NOEXEC;
+        if (sv.f_flag & ST_NOATIME)
+                f |= MS_NOATIME;
+        if (sv.f_flag & ST_NODIRATIME)
+                f |= MS_NODIRATIME;
+        if (sv.f_flag & ST_RELATIME)
+                f |= MS_RELATIME;
+        return f;
+}
+
+/* Bind `path` onto itself, then remount it with `flags` added. */
+static int bind_self(const char *path, unsigned long flags)
+{
+        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -1;
+        if (!flags)
+                return 0;
+        return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | flags | locked_flags(path), NULL);
+}
+
+static int hide(const char *path, const struct stat *st)
+{
+        unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (S_ISDIR(st->st_mode))
+                return mount("tmpfs", path, "tmpfs", ro, "size=4k,nr_inodes=1,mode=0555");
+        /* a file: /dev/null bound over it on a nodev mount cannot be opened
+         * at all (EACCES), for reading or writing */
+        if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+                return -1;
+        return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | ro | locked_flags(path), NULL);
+}
+
+static int apply_mask(const oshb_mount *m, const char *path)
+{
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return -1;
+        if (m->kind & OSHB_MASK_HIDE)
+                return hide(path, &st);
+        unsigned long f = 0;
+        if (m->kind & OSHB_MASK_READONLY)
+                f |= MS_RDONLY;
+        if (m->kind & OSHB_MASK_NOEXEC)
+                f |= MS_NOEXEC;
+        if (m->kind & OSHB_MASK_NODEV)
+                f |= MS_NODEV;
+        return bind_self(path, f | MS_NOSUID);
+}
+
+/* Is `dir` an ancestor of `path` (or the same)? */
+static bool path_under(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+        if (n == 1 && dir[0] == '/')
+                return true;
+        return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The shortest allow path (Landlock rule) above `mask`, into out. */
+static bool outermost_allow(const rt_launch *l, const char *mask, char *out, size_t len)
+{
+        char buf[4096];
+        size_t best = (size_t)-1;
+        for (uint32_t i = 0; i < l->b->landlock.npaths; i++) {
+                const oshb_ll_path *r = &l->b->landlock.paths[i];
+                const char *p = params_expand(l->params, r->param, r->path, buf, sizeof buf);
+                if (!p || !path_under(mask, p) || strcmp(mask, p) == 0 || strlen(p) >= best)
+                        continue;
+                best = strlen(p);
+                snprintf(out, len, "%s", p);
+        }
+        return best != (size_t)-1;
+}
+
+/* Pin every directory strictly between the outermost covering allow and
+ * the mask with a self bind mount: a mount point cannot be renamed or
+ * removed, so `mv .git old; mkdir -p .git/hooks` cannot slip past a mask
+ * (docs/backends.md 1.3).  Outer directories first. */
+static void pin_ancestors(rt_launch *l, const char *mask)
+{
+        char top[4096], dir[4096];
+        if (!outermost_allow(l, mask, top, sizeof top))
+                return;
+        size_t start = strcmp(top, "/") == 0 ? 0 : strlen(top);
+        snprintf(dir, sizeof dir, "%s", mask);
+        for (char *s = dir + start + 1; (s = strchr(s, '/')) != NULL; s++) {
+                *s = '\0';
+                if (bind_self(dir, 0) < 0)
+                        refuse(l->ctl, "pin %s (a directory above the mask %s): mount: %s", dir,
+                               mask, strerror(errno));
+                *s = '/';
+        }
+}
+
+static void mount_view(rt_launch *l)
+{
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                refuse(l->ctl, "make / private: mount: %s", strerror(errno));
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                refuse(l->ctl, "mount a fresh /proc: %s", strerror(errno));
+        char buf[4096];
+        for (uint32_t i = 0; i < l->b->nmounts; i++) {
+                const oshb_mount *m = &l->b->mounts[i];
+                const char *p = params_expand(l->params, m->param, m->path, buf, sizeof buf);
+                if (!p)
+                        refuse(l->ctl, "mask $%s%s: cannot expand the parameter", m->param,
+                               m->path);
+                struct stat st;
+                if (lstat(p, &st) < 0)
+                        refuse(l->ctl,
+                               "mask %s (rule %u): %s; osh-run never writes the host, so "
+                               "create it (an empty file, or a directory for a tree) or drop "
+                               "the deny rule",
+                               p, m->rule_id, strerror(errno));
+                /* a symlink on the way could be swapped by the agent */
+                char real[PATH_MAX];
+                if (!realpath(p, real) || strcmp(real, p) != 0)
+                        refuse(l->ctl,
+                               "mask %s (rule %u) goes through a symbolic link; name the real "
+                               "path in the policy",
+                               p, m->rule_id);
+                pin_ancestors(l, p);
+                if (apply_mask(m, p) < 0)
+                        refuse(l->ctl, "mask %s (rule %u): mount: %s", p, m->rule_id,
+                               strerror(errno));
+        }
+}
+
+/* ---- the network namespace ---- */
+
+static void loopback_up(int ctl)
+{
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                refuse(ctl, "loopback: SIOCGIFFLAGS: %s", strerror(errno));
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                refuse(ctl, "loopback: SIOCSIFFLAGS: %s", strerror(errno));
+        close(s);
+}
+
+static int proxy_listener(int ctl)
+{
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons(OSH_PROXY_PORT),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 128) < 0)
+                refuse(ctl, "proxy listener on 127.0.0.1:%d: %s", OSH_PROXY_PORT, strerror(errno));
+        return s;
+}
+
+/* ---- the agent ---- */
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* NAME=VALUE into env (room for max entries and the NULL), replacing an
+ * earlier NAME.  False when out of memory. */
+static bool env_add(char **env, size_t *n, size_t max, const char *name, const char *value)
+{
+        size_t len = strlen(name);
+        for (size_t i = 0; i < *n; i++)
+                if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+                        env[i] = env[--*n]; /* a later setting wins; names are unique */
+        char *e = malloc(len + strlen(value) + 2);
+        if (!e || *n + 1 >= max)
+                return false;
+        sprintf(e, "%s=%s", name, value);
+        env[(*n)++] = e;
+        env[*n] = NULL;
+        return true;
+}
+
+/* env keep names from osh-run's environment, then env set, then the
+ * proxy variables.  No PATH is added: execvp then looks in /bin:/usr/bin.
+ * NULL when out of memory. */
+static char **agent_env(const oshb_process *pr)
+{
+        static const char *vars[] = {"HTTP_PROXY",  "HTTPS_PROXY", "http_proxy",
+                                     "https_proxy", "ALL_PROXY",   "all_proxy"};
+        size_t max = pr->nenv_keep + pr->nenv_set + 16, n = 0;
+        char **env = calloc(max, sizeof *env);
+        bool ok = env != NULL;
+        for (uint32_t i = 0; ok && i < pr->nenv_keep; i++) {
+                const char *v = getenv(pr->env_keep[i]);
+                if (v)
+                        ok = env_add(env, &n, max, pr->env_keep[i], v);
+        }
+        for (uint32_t i = 0; ok && i < pr->nenv_set; i++)
+                ok = env_add(env, &n, max, pr->env_set[i].key, pr->env_set[i].value);
+        if (ok && pr->network) {
+                char url[64];
+                snprintf(url, sizeof url, "http://127.0.0.1:%d", OSH_PROXY_PORT);
+                for (size_t i = 0; ok && i < sizeof vars / sizeof *vars; i++)
+                        ok = env_add(env, &n, max, vars[i], url);
+                ok = ok && env_add(env, &n, max, "NO_PROXY", "localhost,127.0.0.1") &&
+                     env_add(env, &n, max, "no_proxy", "localhost,127.0.0.1");
+        }
+        return ok ? env : NULL;
+}
+
+static bool cap_kept(const oshb_process *pr, unsigned c)
+{
+        for (uint32_t i = 0; i < pr->ncaps; i++)
+                if (pr->caps[i] == c)
+                        return true;
+        return false;
+}
+
+static int last_cap(void)
+{
+        int last = 40;
+        FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+        if (f) {
+                if (fscanf(f, "%d", &last) != 1)
+                        last = 40;
+                fclose(f);
+        }
+        return last;
+}
+
+/* User, group and capabilities: the bounding set first (it needs
+ * CAP_SETPCAP), then the ids with the kept caps surviving setuid, then
+ * exactly the kept caps in every set, raised ambient so exec keeps them. */
+static void drop_privileges(rt_launch *l)
+{
+        const oshb_process *pr = &l->b->process;
+        int last = last_cap();
+        for (int c = 0; c <= last; c++)
+                if (!cap_kept(pr, (unsigned)c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+                        refuse(l->ctl, "prctl(PR_CAPBSET_DROP, %d): %s", c, strerror(errno));
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                refuse(l->ctl, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
+        if (l->kernel.root && setgroups(0, NULL) < 0)
+                refuse(l->ctl, "setgroups: %s", strerror(errno));
+        if (setresgid(l->gid_inside, l->gid_inside, l->gid_inside) < 0)
+                refuse(l->ctl, "setgid(%u): %s", (unsigned)l->gid_inside, strerror(errno));
+        if (setresuid(l->uid_inside, l->uid_inside, l->uid_inside) < 0)
+                refuse(l->ctl, "setuid(%u): %s", (unsigned)l->uid_inside, strerror(errno));
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[2];
+        memset(d, 0, sizeof d);
+        for (uint32_t i = 0; i < pr->ncaps; i++) {
+                unsigned c = pr->caps[i];
+                if (c >= 64)
+                        refuse(l->ctl, "capability %u is beyond this kernel", c);
+                d[c / 32].permitted |= 1u << (c % 32);
+        }
+        for (int i = 0; i < 2; i++)
+                d[i].effective = d[i].inheritable = d[i].permitted;
+        if (syscall(SYS_capset, &h, d) < 0)
+                refuse(l->ctl, "capset (keep %u capabilities): %s", pr->ncaps, strerror(errno));
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                refuse(l->ctl, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
+        for (uint32_t i = 0; i < pr->ncaps; i++)
+                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, pr->caps[i], 0, 0) < 0)
+                        refuse(l->ctl, "raise capability %u as ambient: %s", pr->caps[i],
+                               strerror(errno));
+}
+
+static void agent_exec(rt_launch *l) __attribute__((noreturn));
+static void agent_exec(rt_launch *l)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+                signal(forwarded[i], SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* stray fds: everything above 2 except the control socket (cloexec) */
+        if (l->ctl > 3)
+                syscall(SYS_close_range, 3, l->ctl - 1, 0);
+        if (syscall(SYS_close_range, l->ctl + 1, ~0U, 0) < 0)
+                refuse(l->ctl, "close_range: %s", strerror(errno));
+        char **env = agent_env(&l->b->process);
+        if (!env)
+                refuse(l->ctl, "environment: out of memory");
+        const char *wd = params_get(l->params, "WORKDIR");
+        if (wd && chdir(wd) < 0)
+                refuse(l->ctl, "chdir %s: %s", wd, strerror(errno));
+        drop_privileges(l);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                refuse(l->ctl, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+        char err[RT_ERR_LEN];
+        if (landlock_apply(l->b, l->params, l->kernel.landlock_abi, err, sizeof err) < 0)
+                refuse(l->ctl, "%s", err);
+        if (rlimits_apply(l->b, err, sizeof err) < 0)
+                refuse(l->ctl, "%s", err);
+        int listener = -1;
+        if (seccomp_apply_ctl(l->b, l->audit_fd >= 0, l->ctl, &listener, err, sizeof err) < 0)
+                refuse(l->ctl, "%s", err);
+        /* from here on every call goes through the filter */
+        if (listener >= 0 && ctl_send(l->ctl, 'N', NULL, listener) < 0)
+                _exit(OSH_EXIT_REFUSED);
+        execvpe(l->argv[0], l->argv, env);
+        int e = errno;
+        fprintf(stderr, "osh-run: exec %s: %s\n", l->argv[0], strerror(e));
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+/* ---- PID 1 ---- */
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void noop(int sig)
+{
+        (void)sig;
+}
+
+/* Reap every child; forward signals to the agent; enforce walltime:
+ * SIGTERM to every process of the namespace, SIGKILL after the grace
+ * period, exit 124. */
+static void reap(rt_launch *l, pid_t agent, const sigset_t *set) __attribute__((noreturn));
+static void reap(rt_launch *l, pid_t agent, const sigset_t *set)
+{
+        uint64_t wall = l->b->process.walltime_ms;
+        long long deadline = wall ? now_ms() + (long long)wall : -1;
+        int phase = 0; /* 1: SIGTERM sent, 2: SIGKILL sent */
+        for (;;) {
+                struct timespec ts = {.tv_sec = 3600}, *t = &ts;
+                if (deadline >= 0) {
+                        long long left = deadline - now_ms();
+                        if (left < 0)
+                                left = 0;
+                        ts.tv_sec = left / 1000;
+                        ts.tv_nsec = (left % 1000) * 1000000;
+                }
+                siginfo_t si;
+                int sig = sigtimedwait(set, &si, t);
+                if (sig < 0 && errno == EAGAIN && deadline >= 0 && now_ms() >= deadline) {
+                        phase++;
+                        kill(-1, phase == 1 ? SIGTERM : SIGKILL);
+                        deadline = phase == 1 ? now_ms() + OSH_WALLTIME_GRACE_MS : -1;
+                        if (phase == 1)
+                                fprintf(stderr,
+                                        "osh-run: walltime of %llu ms reached: "
+                                        "SIGTERM\n",
+                                        (unsigned long long)wall);
+                        continue;
+                }
+                if (sig > 0 && sig != SIGCHLD) {
+                        kill(agent, sig);
+                        continue;
+                }
+                int st;
+                pid_t p;
+                while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+                        if (p != agent)
+                                continue;
+                        if (phase)
+                                _exit(OSH_EXIT_WALLTIME);
+                        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+                }
+        }
+}
+
+void sandbox_init(rt_launch *l)
+{
+        char buf[64];
+        int fd;
+        /* wait for the id maps and the cgroup */
+        if (ctl_recv(l->ctl, buf, sizeof buf, &fd) < 1 || buf[0] != 'G')
+                _exit(OSH_EXIT_REFUSED);
+        if (l->ctl > 3)
+                syscall(SYS_close_range, 3, l->ctl - 1, 0);
+        syscall(SYS_close_range, l->ctl + 1, ~0U, 0);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                refuse(l->ctl, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+        /* rootless, PID 1 has the agent's uid: keep /proc/1 (osh-run's
+         * environment, its memory) out of the agent's reach */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                refuse(l->ctl, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+        /* now inside the cgroup leaf: make it the root of what the agent sees */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                refuse(l->ctl, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
+        const char *host = l->b->process.hostname ? l->b->process.hostname : "osh-sandbox";
+        if (sethostname(host, strlen(host)) < 0)
+                refuse(l->ctl, "sethostname %s: %s", host, strerror(errno));
+        loopback_up(l->ctl);
+        if (l->b->process.network) {
+                int s = proxy_listener(l->ctl);
+                if (ctl_send(l->ctl, 'L', NULL, s) < 0)
+                        refuse(l->ctl, "send the proxy listener: %s", strerror(errno));
+                close(s);
+                if (ctl_recv(l->ctl, buf, sizeof buf, &fd) < 1 || buf[0] != 'P')
+                        _exit(OSH_EXIT_REFUSED);
+        }
+        mount_view(l);
+        sigset_t set;
+        sigemptyset(&set);
+        struct sigaction sa = {.sa_handler = noop};
+        for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) {
+                sigaddset(&set, forwarded[i]);
+                sigaction(forwarded[i], &sa, NULL);
+        }
+        sigaddset(&set, SIGCHLD);
+        sigaction(SIGCHLD, &sa, NULL);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        pid_t agent = fork();
+        if (agent < 0)
+                refuse(l->ctl, "fork the agent: %s", strerror(errno));
+        if (agent == 0)
+                agent_exec(l);
+        reap(l, agent, &set);
+}

@@ -1,0 +1,63 @@
+/*
+ * sandbox.h - what osh_run.c (outside), sandbox.c (PID 1 and the agent,
+ * inside) and supervisor.c (the seccomp notification answerer, outside)
+ * share: one launch's settings and the control socket's messages.
+ *
+ * The control socket is a SOCK_SEQPACKET pair: one message per datagram,
+ * a type byte then text, optionally with one fd (SCM_RIGHTS).
+ *   inside -> outside  'E' text   a refusal; the sender exits 125
+ *                      'L' + fd   the proxy's listening socket (PID 1)
+ *                      'N' + fd   the seccomp notification listener (agent)
+ *   outside -> inside  'G'        uid/gid maps and cgroup done: go on
+ *                      'P'        osh-proxy runs: fork the agent
+ */
+#ifndef OSH_SANDBOX_H
+#define OSH_SANDBOX_H
+
+#include "runtime.h"
+
+#include <stdint.h>
+
+#define OSH_EXIT_REFUSED 125  /* osh-run refused to launch */
+#define OSH_EXIT_WALLTIME 124 /* walltime ran out (as timeout(1)) */
+#define OSH_WALLTIME_GRACE_MS 2000
+
+typedef struct rt_launch {
+        const char *bundle_path;
+        const oshb_bundle *b;
+        rt_params *params;
+        rt_kernel kernel;
+        int audit_fd;     /* -1: no audit */
+        char **argv;      /* COMMAND ARGS... */
+        int ctl;          /* this side's control socket */
+        uid_t uid_inside; /* the agent's ids */
+        gid_t gid_inside;
+} rt_launch;
+
+/* Control messages (sandbox.c). */
+int ctl_send(int ctl, char type, const char *text, int fd);
+/* Receive one message: returns its length (type byte included), 0 on EOF,
+ * -1 on error; *fd gets a passed fd or -1. */
+ssize_t ctl_recv(int ctl, char *buf, size_t len, int *fd);
+
+/* PID 1 of the sandbox (after clone, in the child): never returns. */
+void sandbox_init(rt_launch *l) __attribute__((noreturn));
+
+/* The seccomp supervisor (supervisor.c), run by osh-run outside. */
+typedef struct rt_supervisor {
+        int listener;                  /* -1: none */
+        int audit_fd;                  /* -1: no audit lines */
+        const oshb_seccomp_prog *prog; /* the bundle's original program */
+} rt_supervisor;
+
+/* Receive and answer one notification; -1 when the listener is gone. */
+int supervisor_answer(rt_supervisor *s);
+/* seccomp_apply, for an agent that will hand the listener out with
+ * sendmsg on `ctl`: refused when the filter would not allow that call. */
+int seccomp_apply_ctl(const oshb_bundle *b, bool audit, int ctl, int *listener, char *err,
+                      size_t errlen);
+/* The native AUDIT_ARCH_* value (seccomp_apply.c). */
+uint32_t seccomp_native_arch(void);
+const oshb_seccomp_prog *seccomp_native_prog(const oshb_bundle *b);
+
+#endif
