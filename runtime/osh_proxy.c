@@ -1193,6 +1193,16 @@ static int listen_on(const char *spec)
         return fd;
 }
 
+/* SIGTERM, SIGINT, the sandbox's or stdin's end: close every connection. */
+static int stop(oshb_bundle *b)
+{
+        for (int i = 0; i < MAX_CONNS; i++)
+                if (conns[i].used)
+                        conn_close(&conns[i]);
+        oshb_free(b);
+        return 0;
+}
+
 static void usage(int code)
 {
         fprintf(code ? stderr : stdout,
@@ -1245,7 +1255,7 @@ int main(int argc, char **argv)
         }
         if (!bundle || (lfd < 0) == !listen_spec)
                 usage(2);
-        oshb_bundle b;
+        static oshb_bundle b;
         char err[RT_ERR_LEN];
         if (oshb_read_file(bundle, &b, err, sizeof(err)))
                 die("%s", err);
@@ -1321,11 +1331,11 @@ int main(int argc, char **argv)
                         } else if (tag == TAG_DNS) {
                                 dns_results();
                         } else if (tag == TAG_SIG || tag == TAG_SANDBOX) {
-                                return 0;
+                                return stop(&b);
                         } else if (tag == TAG_STDIN) {
                                 char sink[512];
                                 if (read(0, sink, sizeof(sink)) <= 0)
-                                        return 0;
+                                        return stop(&b);
                         } else {
                                 conn *c = &conns[tag / 2];
                                 if (!c->used)

@@ -263,5 +263,23 @@ i=0
 while kill -0 "$RPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$RPID" 2>/dev/null; then bad "SIGTERM stops osh-proxy"; else ok; fi
 
+# ---- the sandbox's end, stdin's end ----
+sleep 1 &
+spid=$!
+"$PROXY" --bundle "$tmp/ranges.oshb" --listen 127.0.0.1:0 --sandbox-pid $spid >/dev/null 2>&1 &
+xpid=$!
+pids="$pids $xpid"
+wait $spid
+i=0
+while kill -0 "$xpid" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$xpid" 2>/dev/null; then bad "osh-proxy exits when the sandbox's init does"; else ok; fi
+(sleep 0.5) | "$PROXY" --bundle "$tmp/ranges.oshb" --listen 127.0.0.1:0 --no-identity \
+	--exit-on-stdin-eof >/dev/null 2>&1 &
+xpid=$!
+pids="$pids $xpid"
+i=0
+while kill -0 "$xpid" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$xpid" 2>/dev/null; then bad "--exit-on-stdin-eof: osh-proxy exits at EOF"; else ok; fi
+
 echo "proxy: $pass passed, $fail failed"
 [ "$fail" = 0 ]
