@@ -14,9 +14,11 @@
  *   - the caller is the process owning the client socket, found through
  *     the sandbox's /proc/PID/net/tcp and its processes' fd tables; its
  *     executable and its ancestors' are what `from` rules match;
- *   - names are resolved here (a small getaddrinfo thread pool, so the
- *     event loop never blocks), every address is decided on its own, and
- *     only an address that was allowed is dialled (never re-resolved);
+ *   - a name no rule could allow at any address is refused before any
+ *     DNS query (names are no channel out); others are resolved here (a
+ *     small getaddrinfo thread pool, so the event loop never blocks),
+ *     every address is decided on its own, and only an address that was
+ *     allowed is dialled (never re-resolved);
  *   - a CONNECT to port 443 must open with a TLS ClientHello whose SNI is
  *     the CONNECT host, checked before dialling;
  *   - a refusal is `403 Forbidden` with X-Osh-Deny (reason) and
@@ -79,7 +81,8 @@ typedef struct conn {
         int state;
         iobuf cin, up, down; /* from the client; to the upstream; to the client */
         bool c_eof, u_eof, c_shut, u_shut, u_connected;
-        uint32_t ev_c, ev_u; /* epoll interest registered (0: not registered) */
+        bool c_ready, u_ready; /* may have bytes to read (cleared on EAGAIN) */
+        uint32_t ev_c, ev_u;   /* epoll interest registered (0: not registered) */
         time_t last;
         bool got_head;
         /* the caller */
@@ -673,6 +676,10 @@ static void decide_addresses(conn *c, const ph_request *r)
                         denied_at = i;
                 }
         }
+        if (!kept && denied_at < 0) { /* no address at all: cannot happen */
+                respond_close(c, "502 Bad Gateway", "the name has no address", -1);
+                return;
+        }
         if (!kept) {
                 deny(c, method, path, c->addrs[denied_at], first_deny.rule_id, first_deny.reason);
                 return;
@@ -738,6 +745,7 @@ static void dial_next(conn *c)
 static void on_connected(conn *c)
 {
         c->u_connected = true;
+        c->u_ready = true;
         snprintf(c->uhost, sizeof(c->uhost), "%s", c->host);
         c->uport = c->port;
         if (c->tunnel) {
@@ -832,8 +840,16 @@ static void on_head(conn *c, ph_request *r)
                 respond_close(c, "503 Service Unavailable", NULL, -1);
                 return;
         }
-        if (c->host_is_ip)
+        if (c->host_is_ip) {
                 decide_addresses(c, r);
+                return;
+        }
+        pm_request q = request_for(c, NULL);
+        q.method = c->tunnel ? "CONNECT" : r->method;
+        q.path = c->tunnel ? NULL : request_path(r);
+        pm_verdict v;
+        if (pm_refused_by_name(&table, &q, !c->tunnel, &v)) /* no DNS query for it */
+                deny(c, q.method, q.path, NULL, v.rule_id, v.reason);
         else
                 resolve(c);
 }
@@ -990,104 +1006,149 @@ static int write_from(int fd, iobuf *b)
         return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 }
 
+/* A refused connection: send what is queued, drain (and drop) what the
+ * client still sends, close when both are done (or at LINGER_TIMEOUT). */
+static void pump_closing(conn *c)
+{
+        char sink[4096];
+        for (int k = 0; k < 16 && !c->c_eof; k++) {
+                ssize_t n = recv(c->cfd, sink, sizeof(sink), 0);
+                if (n == 0)
+                        c->c_eof = true;
+                if (n <= 0)
+                        break;
+        }
+        if (c->down.len && write_from(c->cfd, &c->down) < 0)
+                c->down.len = 0;
+        if (!c->down.len && !c->c_shut) {
+                shutdown(c->cfd, SHUT_WR);
+                c->c_shut = true;
+        }
+        if (c->c_shut && c->c_eof)
+                conn_close(c);
+        else
+                update_interest(c);
+}
+
+/* Read what the client sent: 1 progress, 0 nothing, -1 error. */
+static int read_client(conn *c)
+{
+        int rc = 0;
+        if (!c->c_ready || c->c_eof)
+                return 0; /* nothing to read: epoll says when there is */
+        if (c->state == ST_TUNNEL && !c->cin.len) {
+                /* a tunnel's bytes need no parsing: straight into up */
+                rc = read_into(c->cfd, &c->up, &c->c_eof);
+                c->c_ready = rc > 0 || !buf_space(&c->up);
+        } else if (buf_space(&c->cin)) {
+                rc = read_into(c->cfd, &c->cin, &c->c_eof);
+                c->c_ready = rc > 0;
+        }
+        return rc;
+}
+
+/* A dial in progress: 1 it ended (connected, or the next address tried),
+ * 0 still connecting. */
+static int check_dial(conn *c)
+{
+        int err = 0;
+        socklen_t el = sizeof(err);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &el);
+        if (err) {
+                close_upstream(c);
+                dial_next(c);
+                return 1;
+        }
+        if (getpeername(c->ufd, (struct sockaddr *)&ss, &sl))
+                return 0; /* wait for EPOLLOUT */
+        on_connected(c);
+        return 1;
+}
+
+/* Move bytes between the server and the two buffers: as read_client. */
+static int move_bytes(conn *c)
+{
+        int rc, progress = 0;
+        if (c->ufd >= 0 && c->u_connected) {
+                if ((rc = write_from(c->ufd, &c->up)) < 0)
+                        return -1;
+                progress |= rc;
+                if (c->u_ready && !c->u_eof && buf_space(&c->down) + c->down.off > 0) {
+                        if ((rc = read_into(c->ufd, &c->down, &c->u_eof)) < 0)
+                                return -1;
+                        progress |= rc;
+                        c->u_ready = rc > 0;
+                }
+        }
+        if (c->down.len && !c->c_shut) {
+                if ((rc = write_from(c->cfd, &c->down)) < 0)
+                        return -1;
+                progress |= rc;
+        }
+        return progress;
+}
+
+/* Pass an end of stream on, each direction on its own; true when the
+ * connection is finished (and closed). */
+static bool half_close(conn *c, bool progress)
+{
+        if (c->c_eof && !c->cin.len && !c->up.len && c->u_connected && !c->u_shut &&
+            (c->state == ST_TUNNEL || (c->state == ST_HTTP && !c->in_body) ||
+             c->state == ST_HEAD)) {
+                shutdown(c->ufd, SHUT_WR);
+                c->u_shut = true;
+        }
+        if (c->u_eof && !c->down.len && !c->c_shut && c->u_connected) {
+                shutdown(c->cfd, SHUT_WR);
+                c->c_shut = true;
+        }
+        bool client_done = c->c_eof && !c->cin.len;
+        if ((c->c_shut && client_done) || (c->c_shut && c->u_shut) ||
+            (client_done && c->ufd < 0 && !c->down.len &&
+             (c->state == ST_HEAD || c->state == ST_HTTP)) ||
+            (c->c_eof && c->state == ST_HEAD && c->cin.len && !progress)) { /* partial head */
+                conn_close(c);
+                return true;
+        }
+        return false;
+}
+
 /* Do whatever can be done on c without blocking; close it when finished. */
 static void pump(conn *c)
 {
-        for (int round = 0; round < 8 && c->used; round++) {
-                bool progress = false;
-                int rc;
+        for (int round = 0; round < 8; round++) {
                 if (c->state == ST_CLOSING) {
-                        char sink[4096];
-                        for (int k = 0; k < 16 && !c->c_eof; k++) {
-                                ssize_t n = recv(c->cfd, sink, sizeof(sink), 0);
-                                if (n == 0)
-                                        c->c_eof = true;
-                                if (n <= 0)
-                                        break;
-                        }
-                        if (c->down.len && write_from(c->cfd, &c->down) < 0)
-                                c->down.len = 0;
-                        if (!c->down.len && !c->c_shut) {
-                                shutdown(c->cfd, SHUT_WR);
-                                c->c_shut = true;
-                        }
-                        if (c->c_shut && c->c_eof)
-                                conn_close(c);
-                        break;
+                        pump_closing(c);
+                        return;
                 }
-                if (c->state == ST_TUNNEL && !c->cin.len && !c->c_eof) {
-                        /* a tunnel's bytes need no parsing: straight into up */
-                        if ((rc = read_into(c->cfd, &c->up, &c->c_eof)) < 0)
-                                goto fail;
-                        progress |= rc > 0;
-                } else if (!c->c_eof && buf_space(&c->cin)) {
-                        if ((rc = read_into(c->cfd, &c->cin, &c->c_eof)) < 0)
-                                goto fail;
-                        progress |= rc > 0;
-                }
+                int rc = read_client(c);
+                if (rc < 0)
+                        goto fail;
+                bool progress = rc > 0;
                 process_client(c);
-                if (!c->used || c->state == ST_CLOSING)
+                if (!c->used)
+                        return;
+                if (c->state == ST_CLOSING)
                         continue;
                 if (c->ufd >= 0 && c->state == ST_DIALING) {
-                        int err = 0;
-                        socklen_t el = sizeof(err);
-                        struct sockaddr_storage ss;
-                        socklen_t sl = sizeof(ss);
-                        getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &el);
-                        if (err) {
-                                close_upstream(c);
-                                dial_next(c);
-                                progress = true;
-                        } else if (!getpeername(c->ufd, (struct sockaddr *)&ss, &sl)) {
-                                on_connected(c);
-                                progress = true;
-                        }
+                        if (!check_dial(c))
+                                break;
+                        if (!c->used)
+                                return;
                         continue;
                 }
-                if (c->ufd >= 0 && c->u_connected) {
-                        if ((rc = write_from(c->ufd, &c->up)) < 0)
-                                goto fail;
-                        progress |= rc > 0;
-                        if (!c->u_eof && buf_space(&c->down) + c->down.off > 0) {
-                                if ((rc = read_into(c->ufd, &c->down, &c->u_eof)) < 0)
-                                        goto fail;
-                                progress |= rc > 0;
-                        }
-                }
-                if (c->down.len && !c->c_shut) {
-                        if ((rc = write_from(c->cfd, &c->down)) < 0)
-                                goto fail;
-                        progress |= rc > 0;
-                }
-                /* half-close, each direction on its own */
-                if (c->c_eof && !c->cin.len && !c->up.len && c->u_connected && !c->u_shut &&
-                    (c->state == ST_TUNNEL || (c->state == ST_HTTP && !c->in_body) ||
-                     c->state == ST_HEAD)) {
-                        shutdown(c->ufd, SHUT_WR);
-                        c->u_shut = true;
-                }
-                if (c->u_eof && !c->down.len && !c->c_shut && c->u_connected) {
-                        shutdown(c->cfd, SHUT_WR);
-                        c->c_shut = true;
-                }
-                bool client_done = c->c_eof && !c->cin.len;
-                if ((c->c_shut && client_done) || (c->c_shut && c->u_shut) ||
-                    (client_done && c->ufd < 0 && !c->down.len &&
-                     (c->state == ST_HEAD || c->state == ST_HTTP))) {
-                        conn_close(c);
+                if ((rc = move_bytes(c)) < 0)
+                        goto fail;
+                progress |= rc > 0;
+                if (half_close(c, progress))
                         return;
-                }
-                if (c->c_eof && c->state == ST_HEAD && c->cin.len && !progress) {
-                        conn_close(c); /* a partial head, then end of stream */
-                        return;
-                }
-                if (progress)
-                        c->last = time(NULL);
-                else
+                if (!progress)
                         break;
+                c->last = time(NULL);
         }
-        if (c->used)
-                update_interest(c);
+        update_interest(c);
         return;
 fail:
         conn_close(c);
@@ -1117,6 +1178,7 @@ static void accept_all(int lfd)
                 c->used = true;
                 c->cfd = fd;
                 c->ufd = -1;
+                c->c_ready = true;
                 c->last = time(NULL);
                 nconns++;
                 int one = 1;
@@ -1212,11 +1274,16 @@ static void usage(int code)
         exit(code);
 }
 
-int main(int argc, char **argv)
+typedef struct options {
+        const char *bundle, *listen_spec, *log_path;
+        int listen_fd;
+        bool stdin_eof;
+} options;
+
+static void parse_args(int argc, char **argv, options *o)
 {
-        const char *bundle = NULL, *listen_spec = NULL, *log_path = NULL;
-        int lfd = -1;
-        bool stdin_eof = false;
+        memset(o, 0, sizeof(*o));
+        o->listen_fd = -1;
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
                 if (!strcmp(a, "--help") || !strcmp(a, "-h"))
@@ -1226,24 +1293,24 @@ int main(int argc, char **argv)
                         continue;
                 }
                 if (!strcmp(a, "--exit-on-stdin-eof")) {
-                        stdin_eof = true;
+                        o->stdin_eof = true;
                         continue;
                 }
                 if (!v)
                         usage(2);
                 i++;
                 if (!strcmp(a, "--bundle"))
-                        bundle = v;
+                        o->bundle = v;
                 else if (!strcmp(a, "--listen-fd"))
-                        lfd = atoi(v);
+                        o->listen_fd = atoi(v);
                 else if (!strcmp(a, "--listen"))
-                        listen_spec = v;
+                        o->listen_spec = v;
                 else if (!strcmp(a, "--sandbox-pid"))
                         sandbox_pid = atoi(v);
                 else if (!strcmp(a, "--log-fd"))
                         log_fd = atoi(v);
                 else if (!strcmp(a, "--log"))
-                        log_path = v;
+                        o->log_path = v;
                 else if (!strcmp(a, "--param")) {
                         const char *eq = strchr(v, '=');
                         if (!eq || params.n >= OSHB_MAX_PARAMS)
@@ -1253,30 +1320,56 @@ int main(int argc, char **argv)
                 } else
                         usage(2);
         }
-        if (!bundle || (lfd < 0) == !listen_spec)
+        if (!o->bundle || (o->listen_fd < 0) == !o->listen_spec)
                 usage(2);
-        static oshb_bundle b;
-        char err[RT_ERR_LEN];
-        if (oshb_read_file(bundle, &b, err, sizeof(err)))
-                die("%s", err);
-        table.proxy = &b.proxy;
-        table.network = b.process.network;
-        table.params = &params;
-        if (log_path &&
-            (log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
-                die("cannot open the log %s", log_path);
-        if (listen_spec)
-                lfd = listen_on(listen_spec);
-        fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
-        /* connection buffers come and go with every connection: keep freed
-         * ones in the heap rather than trimming and growing it each time
-         * (the total stays bounded by MAX_CONNS) */
-        mallopt(M_TRIM_THRESHOLD, 64 << 20);
-        mallopt(M_MMAP_THRESHOLD, 1 << 20);
+}
+
+/* How many connections the descriptors allow: two each, so that accept
+ * never fails with EMFILE (which would leave the listener ready forever). */
+static int max_connections(void)
+{
         struct rlimit rl;
-        if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+        if (getrlimit(RLIMIT_NOFILE, &rl))
+                return 16;
+        if (rl.rlim_cur < rl.rlim_max) {
                 rl.rlim_cur = rl.rlim_max;
                 setrlimit(RLIMIT_NOFILE, &rl);
+                getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur >= 2 * MAX_CONNS + 64)
+                return MAX_CONNS;
+        return rl.rlim_cur > 96 ? (int)(rl.rlim_cur - 64) / 2 : 16;
+}
+
+static void watch(int fd, uint64_t tag, const char *what)
+{
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+        if (fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
+                die("cannot watch %s", what);
+}
+
+/* The listener, signals, the resolver threads, the sandbox's end. */
+static int setup(const options *o)
+{
+        int lfd = o->listen_spec ? listen_on(o->listen_spec) : o->listen_fd;
+        int listening = 0;
+        socklen_t ll = sizeof(listening);
+        if (getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ll) || !listening)
+                die("%s", "--listen-fd: the descriptor is not a listening socket");
+        fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+        if (o->log_path &&
+            (log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
+                die("cannot open the log %s", o->log_path);
+        /* connection buffers come and go with every connection: keep freed
+         * ones in the heap rather than trimming and growing it each time
+         * (the total stays bounded by the connection limit) */
+        mallopt(M_TRIM_THRESHOLD, 64 << 20);
+        mallopt(M_MMAP_THRESHOLD, 1 << 20);
+        int max_conns = max_connections();
+        for (int i = MAX_CONNS - 1; i >= 0; i--) {
+                conns[i].cfd = conns[i].ufd = -1;
+                if (i < max_conns)
+                        free_slots[nfree++] = i;
         }
         sigset_t ss;
         sigemptyset(&ss);
@@ -1284,42 +1377,39 @@ int main(int argc, char **argv)
         sigaddset(&ss, SIGINT);
         sigprocmask(SIG_BLOCK, &ss, NULL);
         signal(SIGPIPE, SIG_IGN);
-        int sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
         epfd = epoll_create1(EPOLL_CLOEXEC);
         dns_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (sfd < 0 || epfd < 0 || dns_efd < 0)
-                die("%s", "cannot create the event loop (signalfd, epoll, eventfd)");
+        if (epfd < 0)
+                die("%s", "cannot create the event loop (epoll_create1)");
+        watch(lfd, TAG_LISTEN, "the listener");
+        watch(dns_efd, TAG_DNS, "the resolver (eventfd)");
+        watch(signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK), TAG_SIG, "signals (signalfd)");
+        if (o->stdin_eof)
+                watch(0, TAG_STDIN, "stdin (--exit-on-stdin-eof wants a pipe)");
+        if (sandbox_pid > 0) /* the sandbox's end is ours */
+                watch((int)syscall(SYS_pidfd_open, sandbox_pid, 0), TAG_SANDBOX,
+                      "the sandbox's init (--sandbox-pid: pidfd_open failed)");
         for (int i = 0; i < DNS_THREADS; i++) {
                 pthread_t t;
                 if (pthread_create(&t, NULL, dns_worker, NULL))
                         die("%s", "cannot start the resolver threads");
                 pthread_detach(t);
         }
-        for (int i = MAX_CONNS - 1; i >= 0; i--) {
-                conns[i].cfd = conns[i].ufd = -1;
-                free_slots[nfree++] = i;
-        }
-        struct epoll_event ev = {.events = EPOLLIN};
-        ev.data.u64 = TAG_LISTEN;
-        epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
-        ev.data.u64 = TAG_DNS;
-        epoll_ctl(epfd, EPOLL_CTL_ADD, dns_efd, &ev);
-        ev.data.u64 = TAG_SIG;
-        epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-        if (stdin_eof) {
-                ev.data.u64 = TAG_STDIN;
-                if (epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev))
-                        die("%s", "--exit-on-stdin-eof: stdin cannot be watched (not a pipe?)");
-        }
-        if (sandbox_pid > 0) { /* the sandbox's end is ours */
-                int pfd = (int)syscall(SYS_pidfd_open, sandbox_pid, 0);
-                ev.data.u64 = TAG_SANDBOX;
-                if (pfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, pfd, &ev)) {
-                        char pid_s[16];
-                        snprintf(pid_s, sizeof(pid_s), "%d", (int)sandbox_pid);
-                        die("--sandbox-pid %s: no such process to watch (pidfd_open)", pid_s);
-                }
-        }
+        return lfd;
+}
+
+int main(int argc, char **argv)
+{
+        static oshb_bundle b;
+        options o;
+        char err[RT_ERR_LEN];
+        parse_args(argc, argv, &o);
+        if (oshb_read_file(o.bundle, &b, err, sizeof(err)))
+                die("%s", err);
+        table.proxy = &b.proxy;
+        table.network = b.process.network;
+        table.params = &params;
+        int lfd = setup(&o);
         time_t last_sweep = time(NULL);
         for (;;) {
                 struct epoll_event evs[256];
@@ -1340,6 +1430,12 @@ int main(int argc, char **argv)
                                 conn *c = &conns[tag / 2];
                                 if (!c->used)
                                         continue;
+                                if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                                        if (tag & 1)
+                                                c->u_ready = true;
+                                        else
+                                                c->c_ready = true;
+                                }
                                 pump(c);
                         }
                 }

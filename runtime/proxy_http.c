@@ -193,6 +193,8 @@ int ph_parse_head(const char *buf, size_t len, ph_request *r, const char **why)
 
 size_t ph_rewrite_head(const char *buf, const ph_request *r, char *out, size_t outlen)
 {
+        if (r->connect)
+                return 0; /* a tunnel's head is not forwarded */
         const char *line_end = memchr(buf, '\n', r->head_len);
         const char *version = line_end - 9; /* "HTTP/1.x\r" */
         size_t o = 0;
@@ -225,7 +227,7 @@ size_t ph_rewrite_head(const char *buf, const ph_request *r, char *out, size_t o
                 if (!(colon &&
                       (header_is(line, nlen, "Host") || header_is(line, nlen, "Proxy-Connection") ||
                        header_is(line, nlen, "Proxy-Authorization") ||
-                       header_is(line, nlen, "Keep-Alive")))) {
+                       header_is(line, nlen, "Keep-Alive") || header_is(line, nlen, "Upgrade")))) {
                         if (o + n > outlen)
                                 return 0;
                         memcpy(out + o, line, n);

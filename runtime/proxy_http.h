@@ -39,8 +39,10 @@ int ph_parse_head(const char *buf, size_t len, ph_request *r, const char **why);
  * request line in origin form, `Host:` the URL's authority (a client's own
  * Host header is dropped, RFC 9112 §3.2.2: the server behind a shared
  * address must see the host that was decided), then every other header
- * but Proxy-Connection, Proxy-Authorization and Keep-Alive.  Returns its
- * length, or 0 when out is too small. */
+ * but Proxy-Connection, Proxy-Authorization, Keep-Alive and Upgrade (the
+ * bytes after a protocol switch would not be requests the proxy can
+ * decide, so none is asked for).  Returns its length, or 0 when out is
+ * too small (or r is a CONNECT). */
 size_t ph_rewrite_head(const char *buf, const ph_request *r, char *out, size_t outlen);
 
 /* A request body's framing, fed the bytes after the head. */

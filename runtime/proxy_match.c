@@ -453,3 +453,19 @@ pm_verdict pm_decide_http(const pm_table *t, const pm_request *in)
                        "no allow http rule of the matching connect rules matches (http is "
                        "default deny)");
 }
+
+bool pm_refused_by_name(const pm_table *t, const pm_request *q, bool http, pm_verdict *v)
+{
+        *v = http ? pm_decide_http(t, q) : pm_decide_connect(t, q);
+        if (v->allowed)
+                return false;
+        if (!t->network || first_deny(t, q))
+                return true; /* a deny matching the name matches at every address */
+        for (uint32_t i = 0; i < t->proxy->nrules; i++) {
+                const oshb_proxy_rule *r = &t->proxy->rules[i];
+                if (!r->deny && r->is_ip && q->port >= r->port_lo && q->port <= r->port_hi &&
+                    binaries_match(t->params, r, q))
+                        return false; /* the address may yet be allowed */
+        }
+        return true;
+}

@@ -57,6 +57,15 @@ pm_verdict pm_decide_connect(const pm_table *t, const pm_request *q);
 /* A plain HTTP request (method and path) to q. */
 pm_verdict pm_decide_http(const pm_table *t, const pm_request *q);
 
+/* Before resolving q's name (q->has_addr false): is q refused whatever
+ * the name resolves to?  Then *v is the refusal (q decided without an
+ * address) and the proxy sends no DNS query: a name no rule can allow is
+ * not looked up, so DNS is no channel out.  It is so when a deny rule
+ * matches the name, or when no allow rule on an address range matches the
+ * port and the caller (only such a rule could allow a name the host rules
+ * do not). */
+bool pm_refused_by_name(const pm_table *t, const pm_request *q, bool http, pm_verdict *v);
+
 /* ---- the definitions they are built from ---- */
 
 /* "*" one label, "**" (whole first label) one or more labels. */

@@ -223,6 +223,45 @@ static void pin_ancestors(rt_launch *l, const char *mask)
         }
 }
 
+/* Unix sockets reach daemons outside the sandbox that hold more privilege
+ * than the agent (docker, containerd, podman, the D-Bus system bus, X11,
+ * systemd), and Landlock does not mediate connect() on a socket's path:
+ * an agent that keeps the caller's supplementary groups (rootless) could
+ * reach docker.sock without any fs grant.  So these locations are hidden
+ * unless a Landlock rule of the policy names them or something beneath
+ * them; the verifier reports such grants (control-socket). */
+static const char *const control_sockets[] = {
+        "/run/docker.sock", "/run/containerd", "/run/podman",          "/run/dbus",
+        "/run/systemd/private", "/run/user", "/tmp/.X11-unix", "/var/run/docker.sock",
+        "/var/run/dbus",     NULL};
+
+static bool granted_at_or_below(const rt_launch *l, const char *loc)
+{
+        char buf[4096];
+        for (uint32_t i = 0; i < l->b->landlock.npaths; i++) {
+                const oshb_ll_path *r = &l->b->landlock.paths[i];
+                const char *p = params_expand(l->params, r->param, r->path, buf, sizeof buf);
+                if (p && path_under(p, loc))
+                        return true;
+        }
+        return false;
+}
+
+static void hide_control_sockets(rt_launch *l)
+{
+        for (int i = 0; control_sockets[i]; i++) {
+                char real[PATH_MAX];
+                struct stat st;
+                if (!realpath(control_sockets[i], real) || lstat(real, &st) < 0)
+                        continue; /* not on this host */
+                if (granted_at_or_below(l, control_sockets[i]) || granted_at_or_below(l, real))
+                        continue;
+                if (hide(real, &st) < 0)
+                        refuse(l->ctl, "hide the control socket %s: mount: %s", real,
+                               strerror(errno));
+        }
+}
+
 static void mount_view(rt_launch *l)
 {
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -255,6 +294,7 @@ static void mount_view(rt_launch *l)
                         refuse(l->ctl, "mask %s (rule %u): mount: %s", p, m->rule_id,
                                strerror(errno));
         }
+        hide_control_sockets(l);
 }
 
 /* ---- the network namespace ---- */

@@ -118,6 +118,13 @@ expect "0.0.0.0/0:80 does not open a private address" "403 Forbidden" "$tmp/o"
 req mapped 'CONNECT [::ffff:127.0.0.1]:80 HTTP/1.1\r\n\r\n'
 "$PEER" seq "$RP" "$tmp/mapped" >"$tmp/o" 2>&1
 expect "nor an IPv4-mapped loopback address" "403 Forbidden" "$tmp/o"
+req exfil 'CONNECT secret-data.exfil.invalid:443 HTTP/1.1\r\n\r\n'
+"$PEER" seq "$RP" "$tmp/exfil" >"$tmp/o" 2>&1
+expect "a name no rule can allow is refused without a DNS query (403, not 502)" \
+	"X-Osh-Deny: no allow connect rule" "$tmp/o"
+req exfil80 'CONNECT secret-data.exfil.invalid:80 HTTP/1.1\r\n\r\n'
+"$PEER" seq "$RP" "$tmp/exfil80" >"$tmp/o" 2>&1
+expect "... but resolved when an address rule could allow it (0.0.0.0/0:80)" "^HTTP/1.1 502" "$tmp/o"
 req odd 'CONNECT 127.1:%s HTTP/1.1\r\n\r\n' "$S"
 "$PEER" seq "$RP" "$tmp/odd" >"$tmp/o" 2>&1
 expect "a non-standard IPv4 form is refused" "400 Bad Request" "$tmp/o"
@@ -262,6 +269,42 @@ kill -TERM "$RPID"
 i=0
 while kill -0 "$RPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$RPID" 2>/dev/null; then bad "SIGTERM stops osh-proxy"; else ok; fi
+
+# ---- under osh-run: the caller's identity inside a real sandbox ----
+RUN=$BIN/osh-run
+CURL=$(command -v curl || true)
+BASH=$(command -v bash || true)
+if [ -x "$RUN" ] && [ -n "$CURL" ] && [ -n "$BASH" ]; then
+	CURL=$(readlink -f "$CURL")
+	BASH=$(readlink -f "$BASH")
+	compile sandboxed "import \"std/base.osh\";
+policy sandboxed {
+	use base;
+	fs { allow read, exec \"$CURL\", \"$BASH\"; }
+	syscalls { default allow; }
+	net { allow connect 127.0.0.1:$S from \"$CURL\"; }
+}"
+	if "$RUN" "$tmp/sandboxed.oshb" -- "$CURL" --version >"$tmp/o" 2>&1; then
+		"$RUN" "$tmp/sandboxed.oshb" --audit "$tmp/run.log" -- "$CURL" -s -m 5 --noproxy '' \
+			-x http://127.0.0.1:3128 "http://127.0.0.1:$S/in/sandbox" >"$tmp/o" 2>&1
+		expect "osh-run: curl, named by the from rule, gets through" \
+			"^GET /in/sandbox body=0: host=127.0.0.1:$S" "$tmp/o"
+		expect "... and the log names it" "\"binary\":\"$CURL\".*\"decision\":\"allow\"" \
+			"$tmp/run.log"
+		# bash alone holds the socket (builtins only, no child inherits it)
+		"$RUN" "$tmp/sandboxed.oshb" --audit "$tmp/run.log" -- "$BASH" -c \
+			"exec 3<>/dev/tcp/127.0.0.1/3128; printf 'GET http://127.0.0.1:$S/bash HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; IFS= read -r line <&3; echo \"\$line\"" \
+			>"$tmp/o" 2>&1
+		expect "osh-run: bash, not named, is refused" "403 Forbidden" "$tmp/o"
+		expect "... and the log names it" "\"binary\":\"$BASH\".*\"decision\":\"deny\"" \
+			"$tmp/run.log"
+	else
+		echo "  skipped the osh-run checks: osh-run cannot start a sandbox here:"
+		sed 's/^/    /' "$tmp/o" | head -3
+	fi
+else
+	echo "  skipped the osh-run checks: osh-run, curl or bash missing"
+fi
 
 # ---- the sandbox's end, stdin's end ----
 sleep 1 &

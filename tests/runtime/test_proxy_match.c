@@ -59,6 +59,36 @@ static void compile(compiled *c, const char *text)
 
 static int checks, allowed_count;
 
+/* pm_refused_by_name may refuse a name before resolving it only when the
+ * evaluator refuses it at every address: try each special address, a
+ * public one, and the request's own. */
+static void check_name_refusal(compiled *c, const pm_request *q0, const net_request *r0)
+{
+        static const char *const addrs[] = {
+            "127.0.0.1",   "10.1.2.3", "10.1.2.200",    "169.254.169.254", "192.0.2.5", "8.8.8.8",
+            "2001:db8::5", "fd00::1",  "93.184.216.34", "192.168.1.1",     "::1",       "0.0.0.1"};
+        if (q0->host_is_ip)
+                return;
+        pm_request q = *q0;
+        q.has_addr = false;
+        pm_verdict v;
+        for (int http = 0; http < 2; http++) {
+                if (!pm_refused_by_name(&c->t, &q, http, &v))
+                        continue;
+                assert_false(v.allowed);
+                for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+                        net_request r = *r0;
+                        assert_true(pm_parse_ip(addrs[i], r.addr));
+                        r.has_addr = true;
+                        eval_result e =
+                            http ? eval_http(c->p, &c->ep, &r) : eval_connect(c->p, &c->ep, &r);
+                        if (e.allowed)
+                                fail_msg("%s:%u refused by name, yet allowed at %s (%s)", r.host,
+                                         r.port, addrs[i], http ? "http" : "connect");
+                }
+        }
+}
+
 /* Decide q both ways; host is given as a client would write it. */
 static void check(compiled *c, const char *rawhost, const char *addr, uint16_t port,
                   const char *bin, const char *anc, const char *method, const char *path)
@@ -105,6 +135,7 @@ static void check(compiled *c, const char *rawhost, const char *addr, uint16_t p
                          ph.allowed, ph.rule_id, ph.reason, eh.allowed, eh.rule_id, eh.reason);
         checks += 2;
         allowed_count += pc.allowed + ph.allowed;
+        check_name_refusal(c, &q, &r);
 }
 
 /* ---- edges of one rule ---- */
@@ -433,8 +464,9 @@ static int parse(const char *head, ph_request *r)
 static void test_http_heads(void **state)
 {
         ph_request r;
-        const char *h = "GET http://Example.COM:81/a/b?q=1 HTTP/1.1\r\nHost: evil.com\r\n"
-                        "Proxy-Connection: keep-alive\r\nAccept: */*\r\n\r\nBODY";
+        const char *h =
+            "GET http://Example.COM:81/a/b?q=1 HTTP/1.1\r\nHost: evil.com\r\n"
+            "Proxy-Connection: keep-alive\r\nUpgrade: websocket\r\nAccept: */*\r\n\r\nBODY";
         assert_int_equal(parse(h, &r), PH_OK);
         assert_string_equal(r.method, "GET");
         assert_string_equal(r.host, "Example.COM");
@@ -561,12 +593,63 @@ static void test_tls_sni(void **state)
         assert_int_equal(ph_tls_sni(buf, n, sni, sizeof(sni)), PH_BAD);
 }
 
+/* Mutated heads, bodies and hellos: the parsers never read out of bounds
+ * (run under ASan by `make asan`) and never accept a head whose line does
+ * not end where they say. */
+static void test_parsers_mutated(void **state)
+{
+        static const char *const seeds[] = {
+            "GET http://h.example:8080/a/b?c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+            "CONNECT [fd00::1]:443 HTTP/1.1\r\nA: b\r\n\r\n",
+            "POST http://h/u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        };
+        uint8_t hb[1024];
+        size_t hn = hello(hb, "a.example.com", 30);
+        rng = 5;
+        for (int k = 0; k < 30000; k++) {
+                char buf[512];
+                const char *seed = seeds[rnd(3)];
+                size_t n = strlen(seed);
+                memcpy(buf, seed, n);
+                for (int m = 1 + (int)rnd(4); m > 0; m--)
+                        buf[rnd((unsigned)n)] = (char)rnd(256);
+                size_t len = 1 + rnd((unsigned)n);
+                char *exact = malloc(len); /* ASan sees any read past len */
+                memcpy(exact, buf, len);
+                ph_request r;
+                const char *why;
+                if (ph_parse_head(exact, len, &r, &why) == PH_OK) {
+                        assert_true(r.head_len <= len);
+                        assert_memory_equal(exact + r.head_len - 4, "\r\n\r\n", 4);
+                        char out[1024];
+                        ph_rewrite_head(exact, &r, out, sizeof(out));
+                        ph_body b;
+                        bool done;
+                        ph_body_start(&b, &r);
+                        long used = ph_body_feed(&b, exact + r.head_len, len - r.head_len, &done);
+                        assert_true(used <= (long)(len - r.head_len));
+                }
+                free(exact);
+                uint8_t h[1024];
+                memcpy(h, hb, hn);
+                for (int m = 1 + (int)rnd(3); m > 0; m--)
+                        h[rnd((unsigned)hn)] = (uint8_t)rnd(256);
+                size_t hl = 1 + rnd((unsigned)hn);
+                uint8_t *he = malloc(hl);
+                memcpy(he, h, hl);
+                char sni[256];
+                ph_tls_sni(he, hl, sni, sizeof(sni));
+                free(he);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_host_and_ip), cmocka_unit_test(test_edges),
-            cmocka_unit_test(test_random),      cmocka_unit_test(test_http_heads),
-            cmocka_unit_test(test_http_bodies), cmocka_unit_test(test_tls_sni),
+            cmocka_unit_test(test_host_and_ip),     cmocka_unit_test(test_edges),
+            cmocka_unit_test(test_random),          cmocka_unit_test(test_http_heads),
+            cmocka_unit_test(test_http_bodies),     cmocka_unit_test(test_tls_sni),
+            cmocka_unit_test(test_parsers_mutated),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
