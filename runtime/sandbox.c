@@ -230,10 +230,11 @@ static void pin_ancestors(rt_launch *l, const char *mask)
  * reach docker.sock without any fs grant.  So these locations are hidden
  * unless a Landlock rule of the policy names them or something beneath
  * them; the verifier reports such grants (control-socket). */
-static const char *const control_sockets[] = {
-        "/run/docker.sock", "/run/containerd", "/run/podman",          "/run/dbus",
-        "/run/systemd/private", "/run/user", "/tmp/.X11-unix", "/var/run/docker.sock",
-        "/var/run/dbus",     NULL};
+static const char *const control_sockets[] = {"/run/docker.sock",     "/run/containerd",
+                                              "/run/podman",          "/run/dbus",
+                                              "/run/systemd/private", "/run/user",
+                                              "/tmp/.X11-unix",       "/var/run/docker.sock",
+                                              "/var/run/dbus",        NULL};
 
 static bool granted_at_or_below(const rt_launch *l, const char *loc)
 {
