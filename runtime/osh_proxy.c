@@ -610,9 +610,24 @@ static void *dns_worker(void *arg)
         return NULL;
 }
 
+/* The resolver threads start with the first name to resolve, not at
+ * startup: osh-run launches the agent beside a starting osh-proxy, and
+ * most launches never resolve a name.  False when none could start. */
+static bool dns_start(void)
+{
+        static int started;
+        for (; started < DNS_THREADS; started++) {
+                pthread_t t;
+                if (pthread_create(&t, NULL, dns_worker, NULL))
+                        break;
+                pthread_detach(t);
+        }
+        return started > 0;
+}
+
 static void resolve(conn *c)
 {
-        dns_job *j = calloc(1, sizeof(*j));
+        dns_job *j = dns_start() ? calloc(1, sizeof(*j)) : NULL;
         if (!j) {
                 respond_close(c, "503 Service Unavailable", NULL, -1);
                 return;
@@ -1348,7 +1363,7 @@ static void watch(int fd, uint64_t tag, const char *what)
                 die("cannot watch %s", what);
 }
 
-/* The listener, signals, the resolver threads, the sandbox's end. */
+/* The listener, signals, the sandbox's end. */
 static int setup(const options *o)
 {
         int lfd = o->listen_spec ? listen_on(o->listen_spec) : o->listen_fd;
@@ -1386,16 +1401,15 @@ static int setup(const options *o)
         watch(signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK), TAG_SIG, "signals (signalfd)");
         if (o->stdin_eof)
                 watch(0, TAG_STDIN, "stdin (--exit-on-stdin-eof wants a pipe)");
-        if (sandbox_pid > 0) /* the sandbox's end is ours */
-                watch((int)syscall(SYS_pidfd_open, sandbox_pid, 0), TAG_SANDBOX,
-                      "the sandbox's init (--sandbox-pid: pidfd_open failed)");
-        for (int i = 0; i < DNS_THREADS; i++) {
-                pthread_t t;
-                if (pthread_create(&t, NULL, dns_worker, NULL))
-                        die("%s", "cannot start the resolver threads");
-                pthread_detach(t);
+        if (sandbox_pid > 0) { /* the sandbox's end is ours */
+                int pfd = (int)syscall(SYS_pidfd_open, sandbox_pid, 0);
+                /* osh-run does not wait for this exec: the sandbox may
+                 * already be over and reaped, leaving nothing to serve */
+                if (pfd < 0 && errno == ESRCH)
+                        exit(0);
+                watch(pfd, TAG_SANDBOX, "the sandbox's init (--sandbox-pid: pidfd_open failed)");
         }
-        return lfd;
+        return lfd; /* the resolver threads start on first use (dns_start) */
 }
 
 int main(int argc, char **argv)

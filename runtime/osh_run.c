@@ -5,12 +5,15 @@
  *           [--cgroup-parent PATH] [--help] -- COMMAND ARGS...
  *
  * This file is the outside half (runtime.h has the order): read the
- * bundle, resolve parameters, preflight, the cgroup leaf, then clone the
- * sandbox's PID 1 (sandbox.c) into new namespaces, write its id maps, put
- * it in the cgroup and let it go.  While it runs, osh-run starts osh-proxy
- * on the listening socket PID 1 hands out, answers seccomp notifications
- * (supervisor.c), forwards signals, and finally exits with the agent's
- * status.  docs/runtime.md "Launch sequence" documents every step.
+ * bundle, resolve parameters, preflight, then clone the sandbox's PID 1
+ * (sandbox.c) into a new pid (and user) namespace, write its id maps and
+ * let it build its namespaces and mount view ('M') while osh-run makes the
+ * cgroup leaf; then PID 1 enters the leaf and goes on ('C', 'G').  While
+ * it runs, osh-run starts osh-proxy on the listening socket PID 1 hands
+ * out (not waiting for its exec; a failed exec still refuses), answers
+ * seccomp notifications (supervisor.c), forwards signals, and finally
+ * exits with the agent's status.  docs/runtime.md "Launch sequence"
+ * documents every step.
  *
  * Exit status: the agent's own; 128+N when a signal N killed it; 124 when
  * walltime ran out; 125 when osh-run refused (the reason on stderr);
@@ -35,7 +38,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+/* Only the pid namespace (and, rootless, the user namespace) at clone:
+ * PID 1 unshares the mount, network, ipc and uts namespaces itself first
+ * thing after 'M' (sandbox_init), in parallel with the cgroup leaf. */
+#define NS_FLAGS CLONE_NEWPID
 
 static void usage(FILE *f)
 {
@@ -162,7 +168,11 @@ static int write_id_maps(pid_t pid, const rt_launch *l)
 
 /* ---- osh-proxy, outside the sandbox ---- */
 
-static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener)
+/* Fork osh-proxy and return at once: the agent need not wait for its
+ * exec, as connections wait in the listener's backlog.  *errfd is the
+ * read end of the exec-error pipe: EOF when the exec succeeded, an errno
+ * when it failed (proxy_exec_failed). */
+static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener, int *errfd)
 {
         char self[PATH_MAX], path[PATH_MAX + 16];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -226,26 +236,45 @@ static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener)
                 _exit(127);
         }
         close(ep[1]);
-        int e = 0;
-        ssize_t r = read(ep[0], &e, sizeof e);
-        close(ep[0]);
-        if (r > 0) {
-                waitpid(pid, NULL, 0);
-                fprintf(stderr,
-                        "osh-run: the policy has a net section but osh-proxy cannot start "
-                        "(%s: %s); install it next to osh-run\n",
-                        path, strerror(e));
-                return -1;
-        }
+        *errfd = ep[0];
         return pid;
+}
+
+/* Did the exec of osh-proxy fail?  Reads the exec-error pipe (blocking
+ * until the exec is done) and closes it; reports the failure. */
+static bool proxy_exec_failed(int *errfd)
+{
+        int e = 0;
+        ssize_t r;
+        do
+                r = read(*errfd, &e, sizeof e);
+        while (r < 0 && errno == EINTR);
+        close(*errfd);
+        *errfd = -1;
+        if (r <= 0)
+                return false;
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = '\0';
+        if (n > 0)
+                *strrchr(self, '/') = '\0';
+        fprintf(stderr,
+                "osh-run: the policy has a net section but osh-proxy cannot start "
+                "(%s/osh-proxy: %s); install it next to osh-run\n",
+                self, strerror(e));
+        return true;
 }
 
 /* ---- while the sandbox runs ---- */
 
+/* osh-proxy, killed but not yet reaped (main reaps it last) */
+static pid_t proxy_to_reap;
+
 typedef struct running {
         rt_launch *l;
         pid_t pid1, proxy;
-        int status; /* PID 1's exit status, -1 while it runs */
+        int proxy_err; /* the exec-error pipe of osh-proxy, -1 once read */
+        int status;    /* PID 1's exit status, -1 while it runs */
         bool refused;
         rt_supervisor sup;
 } running;
@@ -269,8 +298,8 @@ static ssize_t on_ctl(running *r, int *ctl)
         case 'L':
                 if (fd < 0 || r->proxy > 0)
                         break;
-                r->proxy = start_proxy(r->l, r->pid1, fd);
-                if (r->proxy < 0 || ctl_send(*ctl, 'P', NULL, -1) < 0) {
+                r->proxy = start_proxy(r->l, r->pid1, fd, &r->proxy_err);
+                if (r->proxy < 0) {
                         r->refused = true;
                         kill(r->pid1, SIGKILL);
                 }
@@ -298,16 +327,24 @@ static void on_signal(running *r, int sfd)
         }
         int st;
         pid_t p;
+        /* PID 1 first: osh-proxy exits when PID 1 does (its pidfd), and
+         * that is no reason to refuse */
+        if (r->status < 0 && waitpid(r->pid1, &st, WNOHANG) == r->pid1)
+                r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
                 if (p == r->pid1) {
                         r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
                 } else if (p == r->proxy) {
                         r->proxy = 0;
-                        if (r->status < 0) {
-                                fprintf(stderr,
-                                        "osh-run: osh-proxy exited (status 0x%x) while "
-                                        "the sandbox ran; stopping it (no egress)\n",
-                                        st);
+                        if (r->proxy_err >= 0 && proxy_exec_failed(&r->proxy_err)) {
+                                r->refused = true;
+                                kill(r->pid1, SIGKILL);
+                        } else if (r->status < 0) {
+                                if (!r->refused)
+                                        fprintf(stderr,
+                                                "osh-run: osh-proxy exited (status 0x%x) while "
+                                                "the sandbox ran; stopping it (no egress)\n",
+                                                st);
                                 r->refused = true;
                                 kill(r->pid1, SIGKILL);
                         }
@@ -320,13 +357,16 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
         running r = {
             .l = l,
             .pid1 = pid1,
+            .proxy_err = -1,
             .status = -1,
             .sup = {.listener = -1, .audit_fd = l->audit_fd, .prog = seccomp_native_prog(l->b)}};
         int ctl = l->ctl;
         while (r.status < 0) {
-                struct pollfd p[3] = {
-                    {sfd, POLLIN, 0}, {ctl, POLLIN, 0}, {r.sup.listener, POLLIN, 0}};
-                if (poll(p, 3, -1) < 0) {
+                struct pollfd p[4] = {{sfd, POLLIN, 0},
+                                      {ctl, POLLIN, 0},
+                                      {r.sup.listener, POLLIN, 0},
+                                      {r.proxy_err, POLLIN, 0}};
+                if (poll(p, 4, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         fprintf(stderr, "osh-run: poll: %s\n", strerror(errno));
@@ -344,6 +384,10 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
                         close(r.sup.listener);
                         r.sup.listener = -1;
                 }
+                if (p[3].revents && r.proxy_err >= 0 && proxy_exec_failed(&r.proxy_err)) {
+                        r.refused = true;
+                        kill(pid1, SIGKILL);
+                }
                 if (p[0].revents)
                         on_signal(&r, sfd);
         }
@@ -353,9 +397,16 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
                 ;
         if (r.sup.listener >= 0)
                 close(r.sup.listener);
+        /* a failed exec of osh-proxy refuses the launch even when the
+         * agent has already finished */
+        if (r.proxy_err >= 0 && proxy_exec_failed(&r.proxy_err))
+                r.refused = true;
+        /* osh-proxy holds nothing to flush (its log is written a line at a
+         * time): SIGKILL, and main reaps it after removing the cgroup
+         * leaves, while it dies */
         if (r.proxy > 0) {
-                kill(r.proxy, SIGTERM);
-                waitpid(r.proxy, NULL, 0);
+                kill(r.proxy, SIGKILL);
+                proxy_to_reap = r.proxy;
         }
         if (r.status < 0)
                 waitpid(pid1, NULL, 0);
@@ -364,7 +415,72 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
 
 /* ---- the launch ---- */
 
-static int launch(rt_launch *l, rt_cgroup *cg)
+/* PID 1 builds its view while osh-run makes the cgroup leaf, so a step
+ * that fails after 'M' may be PID 1 having refused already (and exited):
+ * report its reason, queued on the control socket, rather than ours. */
+static bool inside_refused(int ctl)
+{
+        char buf[RT_ERR_LEN + 2];
+        int fd;
+        bool refused = false;
+        int fl = fcntl(ctl, F_GETFL);
+        fcntl(ctl, F_SETFL, fl | O_NONBLOCK);
+        while (ctl_recv(ctl, buf, sizeof buf, &fd) > 0) {
+                if (fd >= 0)
+                        close(fd);
+                if (buf[0] == 'E') {
+                        fprintf(stderr, "osh-run: %s\n", buf + 1);
+                        refused = true;
+                }
+        }
+        fcntl(ctl, F_SETFL, fl);
+        return refused;
+}
+
+/* Put PID 1 in the cgroup leaves.  In a cgroup v1 leaf PID 1 moves
+ * itself: osh-run opens the leaf's `tasks` file (the kernel checks the
+ * opener's credentials) and hands it over ('C'), and PID 1, single-threaded,
+ * writes "0" (itself).  A single thread moving itself skips the kernel's
+ * global threadgroup lock, whose write side waits for an RCU grace period
+ * (several ms) on every launch.  The v2 leaf (one write of the pid into
+ * cgroup.procs) is written by osh-run as before. */
+static int cgroup_enter(rt_cgroup *cg, pid_t pid, char *err, size_t errlen, int ctl)
+{
+        if (cg->v2_path[0]) {
+                rt_cgroup *v2 = malloc(sizeof *v2);
+                if (!v2)
+                        return snprintf(err, errlen, "cgroup: out of memory"), -1;
+                memcpy(v2->v2_path, cg->v2_path, sizeof v2->v2_path);
+                v2->nv1 = 0;
+                v2->created = cg->created;
+                int rc = cgroup_add(v2, pid, err, errlen);
+                free(v2);
+                if (rc < 0)
+                        return -1;
+        }
+        for (int i = 0; i < cg->nv1; i++) {
+                char path[4200];
+                snprintf(path, sizeof path, "%s/tasks", cg->v1_paths[i]);
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        snprintf(
+                            err, errlen,
+                            "cannot move process %d into its cgroup: opening %.300s failed (%s)",
+                            (int)pid, path, strerror(errno));
+                        return -1;
+                }
+                int rc = ctl_send(ctl, 'C', path, fd);
+                int e = errno;
+                close(fd);
+                if (rc < 0) {
+                        snprintf(err, errlen, "start the sandbox: %s", strerror(e));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int launch(rt_launch *l, rt_cgroup *cg, const char *cgroup_parent)
 {
         sigset_t set;
         sigemptyset(&set);
@@ -396,10 +512,17 @@ static int launch(rt_launch *l, rt_cgroup *cg)
         int rc = 0;
         if (!l->kernel.root)
                 rc = write_id_maps(pid, l);
-        if (!rc && cg->created && cgroup_add(cg, pid, err, sizeof err) < 0)
-                rc = refuse("%s", err);
-        if (!rc && ctl_send(l->ctl, 'G', NULL, -1) < 0)
+        /* PID 1 builds its view while the cgroup leaf is made (it forks
+         * nothing before 'G') */
+        if (!rc && ctl_send(l->ctl, 'M', NULL, -1) < 0)
                 rc = refuse("start the sandbox: %s", strerror(errno));
+        if (!rc && cgroup_setup(l->b, cgroup_parent, cg, err, sizeof err) < 0)
+                rc = refuse("%s", err);
+        if (!rc && cg->created && cgroup_enter(cg, pid, err, sizeof err, l->ctl) < 0)
+                rc = inside_refused(l->ctl) ? OSH_EXIT_REFUSED : refuse("%s", err);
+        if (!rc && ctl_send(l->ctl, 'G', NULL, -1) < 0)
+                rc = inside_refused(l->ctl) ? OSH_EXIT_REFUSED
+                                            : refuse("start the sandbox: %s", strerror(errno));
         if (rc) {
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
@@ -450,10 +573,10 @@ int main(int argc, char **argv)
                 return refuse("--audit needs seccomp user notification%s", " (Linux 5.0 or later)");
         rt_cgroup cg;
         memset(&cg, 0, sizeof cg);
-        if (cgroup_setup(&b, o.cgroup_parent, &cg, err, sizeof err) < 0)
-                return refuse("%s", err);
-        int status = launch(&l, &cg);
+        int status = launch(&l, &cg, o.cgroup_parent);
         cgroup_cleanup(&cg);
+        if (proxy_to_reap > 0)
+                waitpid(proxy_to_reap, NULL, 0);
         params_free(&params);
         oshb_free(&b);
         return status;

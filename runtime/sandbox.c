@@ -3,14 +3,16 @@
  * which builds the mount view and reaps, and the agent it forks, which
  * drops everything and execs the command.
  *
- * PID 1 (sandbox_init), after osh-run outside wrote the id maps and put it
- * in the cgroup ('G'):
+ * PID 1 (sandbox_init), once osh-run outside wrote the id maps ('M'):
  *   hostname; `lo` up; with a net section, a listening socket on
- *   127.0.0.1:3128 handed out ('L') and osh-proxy started outside ('P');
- *   / made recursively private; a fresh /proc; the masks (and the pins that
- *   keep the directories above a mask from being renamed); then the agent
- *   is forked and PID 1 forwards signals, enforces walltime and exits with
- *   the agent's status.
+ *   127.0.0.1:3128 handed out ('L': osh-run starts osh-proxy outside on it;
+ *   connections wait in its backlog until then); / made recursively
+ *   private; a fresh /proc; the masks (and the pins that keep the
+ *   directories above a mask from being renamed).  All of it runs while
+ *   osh-run makes the cgroup leaf; then, once PID 1 is in the leaf ('G'),
+ *   a cgroup namespace, and the agent is forked: nothing is forked before
+ *   'G'.  PID 1 forwards signals, enforces walltime and exits with the
+ *   agent's status.
  * The agent (agent_exec): signals reset, stray fds closed, environment,
  * working directory, user and group, capabilities, no_new_privs, Landlock,
  * rlimits, seccomp last (its listener handed out, 'N'), exec.
@@ -540,21 +542,24 @@ void sandbox_init(rt_launch *l)
 {
         char buf[64];
         int fd;
-        /* wait for the id maps and the cgroup */
-        if (ctl_recv(l->ctl, buf, sizeof buf, &fd) < 1 || buf[0] != 'G')
+        /* wait for the id maps */
+        if (ctl_recv(l->ctl, buf, sizeof buf, &fd) < 1 || buf[0] != 'M')
                 _exit(OSH_EXIT_REFUSED);
         if (l->ctl > 3)
                 syscall(SYS_close_range, 3, l->ctl - 1, 0);
         syscall(SYS_close_range, l->ctl + 1, ~0U, 0);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 refuse(l->ctl, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+        /* osh-run cloned PID 1 into the new pid (and user) namespace only:
+         * the others, the network namespace above all (the costliest to
+         * create), are made here, while osh-run makes the cgroup leaf */
+        if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+                refuse(l->ctl, "unshare the mount, network, ipc and uts namespaces: %s",
+                       strerror(errno));
         /* rootless, PID 1 has the agent's uid: keep /proc/1 (osh-run's
          * environment, its memory) out of the agent's reach */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 refuse(l->ctl, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
-        /* now inside the cgroup leaf: make it the root of what the agent sees */
-        if (unshare(CLONE_NEWCGROUP) < 0)
-                refuse(l->ctl, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
         const char *host = l->b->process.hostname ? l->b->process.hostname : "osh-sandbox";
         if (sethostname(host, strlen(host)) < 0)
                 refuse(l->ctl, "sethostname %s: %s", host, strerror(errno));
@@ -564,10 +569,29 @@ void sandbox_init(rt_launch *l)
                 if (ctl_send(l->ctl, 'L', NULL, s) < 0)
                         refuse(l->ctl, "send the proxy listener: %s", strerror(errno));
                 close(s);
-                if (ctl_recv(l->ctl, buf, sizeof buf, &fd) < 1 || buf[0] != 'P')
-                        _exit(OSH_EXIT_REFUSED);
         }
         mount_view(l);
+        /* into the cgroup leaf (osh-run made it meanwhile): each 'C' is a
+         * cgroup v1 leaf's `tasks` file, opened by osh-run, where PID 1
+         * (single-threaded) writes "0", itself: a thread moving itself
+         * skips the kernel's global threadgroup lock.  'G': PID 1 is in
+         * every leaf; everything forked from here on stays in them. */
+        char cbuf[RT_ERR_LEN + 2];
+        for (;;) {
+                if (ctl_recv(l->ctl, cbuf, sizeof cbuf, &fd) < 1)
+                        _exit(OSH_EXIT_REFUSED);
+                if (cbuf[0] == 'G' && fd < 0)
+                        break;
+                if (cbuf[0] != 'C' || fd < 0)
+                        _exit(OSH_EXIT_REFUSED);
+                if (write(fd, "0", 1) != 1)
+                        refuse(l->ctl, "cannot move into the cgroup leaf: writing %s failed (%s)",
+                               cbuf + 1, strerror(errno));
+                close(fd);
+        }
+        /* now inside the cgroup leaf: make it the root of what the agent sees */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                refuse(l->ctl, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
         sigset_t set;
         sigemptyset(&set);
         struct sigaction sa = {.sa_handler = noop};

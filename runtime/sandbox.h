@@ -8,8 +8,11 @@
  *   inside -> outside  'E' text   a refusal; the sender exits 125
  *                      'L' + fd   the proxy's listening socket (PID 1)
  *                      'N' + fd   the seccomp notification listener (agent)
- *   outside -> inside  'G'        uid/gid maps and cgroup done: go on
- *                      'P'        osh-proxy runs: fork the agent
+ *   outside -> inside  'M'        uid/gid maps written: create the other
+ *                                 namespaces and the mount view
+ *                      'C' + fd   a cgroup v1 leaf's tasks file: PID 1
+ *                                 moves itself in (writes "0")
+ *                      'G'        cgroup done: fork the agent
  */
 #ifndef OSH_SANDBOX_H
 #define OSH_SANDBOX_H
