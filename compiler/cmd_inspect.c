@@ -82,55 +82,6 @@ static const char *const rlimit_names[16] = {
     "MEMLOCK", "AS",    "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME",
 };
 
-static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
-static const char *cap_name(uint32_t cap)
-{
-        return cap < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[cap] : NULL;
-}
-
 /* ---- shared formatting ---- */
 
 static void hex(FILE *out, const uint8_t *p, size_t n)
@@ -371,7 +322,7 @@ static void text_process(FILE *out, const oshb_process *p)
         else if (p->ncaps == 0)
                 fputs("none kept", out);
         for (uint32_t i = 0; i < p->ncaps; i++) {
-                const char *n = cap_name(p->caps[i]);
+                const char *n = capability_name(p->caps[i]);
                 if (n)
                         fprintf(out, "%s%s", i ? " " : "", n);
                 else
@@ -628,7 +579,7 @@ static void json_process(FILE *out, const oshb_process *p)
         else {
                 fputc('[', out);
                 for (uint32_t i = 0; i < p->ncaps; i++) {
-                        const char *n = cap_name(p->caps[i]);
+                        const char *n = capability_name(p->caps[i]);
                         if (n)
                                 fprintf(out, "%s\"%s\"", i ? "," : "", n);
                         else

@@ -411,8 +411,9 @@ vec vec_of(arena *a, void *first);
 /* Keyword spellings, for messages and the formatter. */
 const char *limit_name(limit_key k);
 const char *action_name(action_kind k);
-/* CAP_ name -> number, or -1. */
+/* CAP_ name -> number, or -1; and back (NULL for an unknown number). */
 int capability_number(const char *name);
+const char *capability_name(unsigned cap);
 
 /* ---- front-end entry points ---- */
 

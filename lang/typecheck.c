@@ -75,6 +75,11 @@ static const char *const cap_names[] = {"CAP_CHOWN",
                                         "CAP_CHECKPOINT_RESTORE",
                                         NULL};
 
+const char *capability_name(unsigned cap)
+{
+        return cap < sizeof(cap_names) / sizeof(cap_names[0]) - 1 ? cap_names[cap] : NULL;
+}
+
 int capability_number(const char *name)
 {
         for (int i = 0; cap_names[i]; i++)
