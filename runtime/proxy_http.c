@@ -174,6 +174,8 @@ int ph_parse_head(const char *buf, size_t len, ph_request *r, const char **why)
                 if (!nl || nl == line || nl[-1] != '\r')
                         return bad(why, "a bare LF in the head");
                 size_t n = (size_t)(nl - 1 - line);
+                if (n == 0 && first)
+                        return bad(why, "an empty request line");
                 if (n == 0)
                         break; /* the blank line */
                 if (memchr(line, '\r', n) || memchr(line, 0, n))

@@ -478,6 +478,10 @@ static void test_http_heads(void **state)
         assert_string_equal(out, "GET /a/b?q=1 HTTP/1.1\r\nHost: Example.COM:81\r\n"
                                  "Accept: */*\r\n\r\n");
         assert_int_equal(parse("GET http://h HTTP/1.0\r\n\r\n", &r), PH_OK);
+        /* found by fuzz_proxy: an empty first line once ended the head at
+         * once, leaving an empty request that the rewrite read before */
+        ph_request bad_r;
+        assert_int_equal(parse("\r\nGET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", &bad_r), PH_BAD);
         assert_int_equal(r.port, 80);
         n = ph_rewrite_head("GET http://h HTTP/1.0\r\n\r\n", &r, out, sizeof(out));
         out[n] = 0;
