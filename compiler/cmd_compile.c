@@ -110,7 +110,16 @@ static int write_bundle(osh_ctx *c, const oshb_bundle *b, const char *out_path)
                 osh_error(c, "bundle", no_span, "cannot write the bundle: %s", err);
                 return EXIT_FINDINGS;
         }
-        bool ok = write_atomic(out_path, data, len);
+        bool ok;
+        if (!strcmp(out_path, "-")) { /* -o -: standard output */
+                ok = !isatty(STDOUT_FILENO) && fwrite(data, 1, len, stdout) == len &&
+                     fflush(stdout) == 0;
+                if (!ok)
+                        fprintf(stderr, "oshc compile: -o - writes the binary bundle to "
+                                        "standard output: redirect it to a file\n");
+        } else {
+                ok = write_atomic(out_path, data, len);
+        }
         free(data);
         if (!ok)
                 return EXIT_USAGE;
@@ -238,6 +247,8 @@ int cmd_compile(int argc, char **argv)
         ir_program *prog = root && c.nerrors == 0 ? ir_lower(&c) : NULL;
         ir_policy *pol = prog ? ir_select_policy(prog, o.common.policy) : NULL;
         oshb_bundle b;
+        if (o.emit && o.out_path && !strcmp(o.out_path, "-"))
+                o.out_path = NULL; /* --emit KIND -o -: standard output */
         if (pol && o.emit && !strcmp(o.emit, "ir")) {
                 rc = emit_to(&c, prog, pol, NULL, o.emit, NULL, o.out_path);
         } else if (pol && bundle_build(&c, prog, pol, &b)) {
