@@ -180,15 +180,6 @@ static int apply_mask(const oshb_mount *m, const char *path)
         return bind_self(path, f | MS_NOSUID);
 }
 
-/* Is `dir` an ancestor of `path` (or the same)? */
-static bool path_under(const char *path, const char *dir)
-{
-        size_t n = strlen(dir);
-        if (n == 1 && dir[0] == '/')
-                return true;
-        return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 /* The shortest allow path (Landlock rule) above `mask`, into out. */
 static bool outermost_allow(const rt_launch *l, const char *mask, char *out, size_t len)
 {
@@ -197,7 +188,7 @@ static bool outermost_allow(const rt_launch *l, const char *mask, char *out, siz
         for (uint32_t i = 0; i < l->b->landlock.npaths; i++) {
                 const oshb_ll_path *r = &l->b->landlock.paths[i];
                 const char *p = params_expand(l->params, r->param, r->path, buf, sizeof buf);
-                if (!p || !path_under(mask, p) || strcmp(mask, p) == 0 || strlen(p) >= best)
+                if (!p || !path_is_within(p, mask) || strcmp(mask, p) == 0 || strlen(p) >= best)
                         continue;
                 best = strlen(p);
                 snprintf(out, len, "%s", p);
@@ -244,7 +235,7 @@ static bool granted_at_or_below(const rt_launch *l, const char *loc)
         for (uint32_t i = 0; i < l->b->landlock.npaths; i++) {
                 const oshb_ll_path *r = &l->b->landlock.paths[i];
                 const char *p = params_expand(l->params, r->param, r->path, buf, sizeof buf);
-                if (p && path_under(p, loc))
+                if (p && path_is_within(loc, p))
                         return true;
         }
         return false;
