@@ -17,20 +17,21 @@ LDFLAGS_EXTRA ?=
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 VERSION  := 0.1.0
 CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -DOSH_VERSION='"$(VERSION)"' -I. -I$(BUILD) $(CFLAGS_EXTRA)
-LDLIBS   := -lseccomp
+LDLIBS   := -lseccomp -lz3
 PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-config clang \
             libclang-rt-14-dev libjson-c-dev libyaml-dev jq
 
 LANG_SRC := $(filter-out lang/main.c,$(wildcard lang/*.c))
 COMP_SRC := $(filter-out compiler/oshc.c,$(wildcard compiler/*.c))
 BACK_SRC := $(wildcard backends/*.c)
+VERIF_SRC := $(wildcard verifier/*.c)
 # the runtime: libc only.  Its library part also goes into libosh.a, so
 # oshc (inspect) and the unit tests can use the same code.
 RT_MAINS  := runtime/osh_run.c runtime/osh_proxy.c
 RT_SHARED := $(filter-out $(RT_MAINS),$(wildcard runtime/*.c))
 RT_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(RT_SHARED))
 GEN_SRC  := $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.c
-LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC) $(BACK_SRC) $(RT_SHARED)) \
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LANG_SRC) $(COMP_SRC) $(BACK_SRC) $(VERIF_SRC) $(RT_SHARED)) \
             $(GEN_SRC:.c=.o)
 TEST_SRC := $(wildcard tests/*/test_*.c)
 TEST_BIN := $(patsubst %.c,$(BUILD)/%,$(TEST_SRC))
@@ -62,7 +63,7 @@ $(BUILD)/lang/lexer.o: $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.h $(wildcard l
 $(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h $(wildcard lang/*.h)
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -c -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h backends/*.h runtime/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
+$(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h backends/*.h runtime/*.h verifier/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -130,9 +131,9 @@ bench: all
 	@for b in bench/*.sh; do sh $$b || exit 1; done
 
 lint:
-	clang-format --dry-run --Werror $(wildcard lang/*.[ch] compiler/*.[ch] backends/*.[ch] runtime/*.[ch])
+	clang-format --dry-run --Werror $(wildcard lang/*.[ch] compiler/*.[ch] backends/*.[ch] runtime/*.[ch] verifier/*.[ch])
 	cppcheck --error-exitcode=1 --quiet --std=c11 --suppress=missingIncludeSystem \
-	  --inline-suppr -I. lang compiler $(wildcard backends runtime)
+	  --inline-suppr -I. lang compiler $(wildcard backends runtime verifier)
 
 clean:
 	rm -rf build build-asan build-fuzz
