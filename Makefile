@@ -74,9 +74,12 @@ $(BUILD)/oshc: $(BUILD)/compiler/oshc.o $(BUILD)/libosh.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS_EXTRA)
 
 # osh-run and osh-proxy link nothing but libc (DESIGN §1: no LLVM, no Z3,
-# no libseccomp: the seccomp program comes compiled in the bundle)
+# no libseccomp: the seccomp program comes compiled in the bundle).
+# osh-run is static (no dynamic loading on every launch; it uses no NSS,
+# runtime/ids.c), except under the sanitizers, which need the loader.
+RT_STATIC = $(if $(findstring -fsanitize,$(CFLAGS_EXTRA) $(LDFLAGS_EXTRA)),,-static)
 $(BUILD)/osh-run: $(BUILD)/runtime/osh_run.o $(RT_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS_EXTRA)
+	$(CC) $(CFLAGS) $(RT_STATIC) -o $@ $^ $(LDFLAGS_EXTRA)
 $(BUILD)/osh-proxy: $(BUILD)/runtime/osh_proxy.o $(RT_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ -lpthread $(LDFLAGS_EXTRA)
 

@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,9 +407,8 @@ static int plan_keys(const oshb_bundle *b, setup *s, char *err, size_t errlen)
 
 static const char *user_name(char *buf, size_t len)
 {
-        struct passwd *pw = getpwuid(getuid());
-        if (pw)
-                return pw->pw_name;
+        if (ids_name("/etc/passwd", (unsigned)getuid(), buf, len))
+                return buf;
         snprintf(buf, len, "%u", (unsigned)getuid());
         return buf;
 }

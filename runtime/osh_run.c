@@ -23,10 +23,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,7 +109,8 @@ static int parse_args(int argc, char **argv, options *o, rt_params *given)
 }
 
 /* A user or group of the policy: a number, or a name from the host's
- * passwd/group databases.  NULL: `fallback`. */
+ * /etc/passwd or /etc/group (read directly: osh-run is static, ids.c).
+ * NULL: `fallback`. */
 static int resolve_id(const char *s, bool user, unsigned fallback, unsigned *out)
 {
         if (!s) {
@@ -124,16 +123,7 @@ static int resolve_id(const char *s, bool user, unsigned fallback, unsigned *out
                 *out = (unsigned)n;
                 return 0;
         }
-        if (user) {
-                struct passwd *pw = getpwnam(s);
-                if (pw)
-                        *out = pw->pw_uid;
-                return pw ? 0 : -1;
-        }
-        struct group *gr = getgrnam(s);
-        if (gr)
-                *out = gr->gr_gid;
-        return gr ? 0 : -1;
+        return ids_by_name(user ? "/etc/passwd" : "/etc/group", s, out);
 }
 
 static int write_file(pid_t pid, const char *name, const char *text)
@@ -559,9 +549,13 @@ int main(int argc, char **argv)
         unsigned def_uid = l.kernel.root ? 65534 : (unsigned)geteuid();
         unsigned def_gid = l.kernel.root ? 65534 : (unsigned)getegid();
         if (resolve_id(b.process.user, true, def_uid, &uid) < 0)
-                return refuse("process user %s: no such user on this host", b.process.user);
+                return refuse("process user %s: no such user in /etc/passwd (osh-run does not "
+                              "ask NSS: give a user known only to LDAP or sssd by number)",
+                              b.process.user);
         if (resolve_id(b.process.group, false, def_gid, &gid) < 0)
-                return refuse("process group %s: no such group on this host", b.process.group);
+                return refuse("process group %s: no such group in /etc/group (osh-run does not "
+                              "ask NSS: give a group known only to LDAP or sssd by number)",
+                              b.process.group);
         l.uid_inside = uid;
         l.gid_inside = gid;
         if (o.audit_file) {

@@ -65,6 +65,11 @@ const char *params_expand(const rt_params *p, const char *param, const char *pat
 /* Is a an ancestor of b, or equal to it (both canonical absolute paths)? */
 bool path_is_within(const char *a, const char *b);
 
+/* ids.c: a user or group name of FILE (/etc/passwd, /etc/group; no NSS)
+ * -> its id (0; -1 when absent); an id -> its name into buf. */
+int ids_by_name(const char *file, const char *name, unsigned *id);
+bool ids_name(const char *file, unsigned id, char *buf, size_t len);
+
 /* What the kernel offers. */
 typedef struct rt_kernel {
         int landlock_abi;   /* 0: none */
