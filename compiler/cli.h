@@ -34,5 +34,7 @@ int cmd_compile(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

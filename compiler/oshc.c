@@ -23,6 +23,8 @@ static const struct {
         const char *summary;
 } commands[] = {
     {"check", cmd_check, "parse, resolve, type-check and lint policies"},
+    {"verify", cmd_verify, "prove policies free of anomalies and escalation paths (Z3)"},
+    {"diff", cmd_diff, "compare two policies per domain (the CI gate)"},
     {"compile", cmd_compile, "compile a policy (--emit ir prints the IR as JSON)"},
     {"query", cmd_query, "decide one request with the reference evaluator"},
     {"fmt", cmd_fmt, "format policies canonically (--check: exit 1 if one would change)"},

@@ -235,7 +235,7 @@ static const char *level_color(diag_level l)
 
 /* The source line of a span, then a caret under every column of the span
  * on that line (to the end of the line when the span goes on). */
-static void print_snippet(osh_ctx *c, span w)
+void diag_print_snippet(osh_ctx *c, span w)
 {
         int len;
         const char *line = source_line(c, w.file, w.line, &len);
@@ -265,7 +265,7 @@ static void print_snippet(osh_ctx *c, span w)
         fputc('\n', c->out);
 }
 
-static void print_location(osh_ctx *c, span w)
+void diag_print_location(osh_ctx *c, span w)
 {
         if (c->color)
                 fputs(C_BOLD, c->out);
@@ -279,7 +279,7 @@ static void print_location(osh_ctx *c, span w)
 
 static void print_text(osh_ctx *c, const diag *d)
 {
-        print_location(c, d->where);
+        diag_print_location(c, d->where);
         if (c->color)
                 fputs(level_color(d->level), c->out);
         fprintf(c->out, "%s[%s]", level_name(d->level), d->code);
@@ -288,16 +288,16 @@ static void print_text(osh_ctx *c, const diag *d)
         fprintf(c->out, ": %s\n", d->msg);
         if (c->color)
                 fputs(C_RESET, c->out);
-        print_snippet(c, d->where);
+        diag_print_snippet(c, d->where);
         for (int i = 0; i < d->nnotes; i++) {
-                print_location(c, d->notes[i].where);
+                diag_print_location(c, d->notes[i].where);
                 if (c->color)
                         fputs(C_CYAN, c->out);
                 fputs("note", c->out);
                 if (c->color)
                         fputs(C_RESET, c->out);
                 fprintf(c->out, ": %s\n", d->notes[i].msg);
-                print_snippet(c, d->notes[i].where);
+                diag_print_snippet(c, d->notes[i].where);
         }
 }
 

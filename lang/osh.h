@@ -131,6 +131,10 @@ void diag_flush(osh_ctx *c);
  * comma-separated across calls through *printed, so several contexts can
  * share one array. */
 void diag_flush_json_items(osh_ctx *c, int *printed);
+/* Text output pieces, for other reports in the same style (the verifier):
+ * "file:line:col: " (bold on colour), and the source line with carets. */
+void diag_print_location(osh_ctx *c, span w);
+void diag_print_snippet(osh_ctx *c, span w);
 /* Decide colour from the environment: a terminal and no NO_COLOR. */
 bool diag_want_color(FILE *f);
 /* Write s as a JSON string literal, quotes included. */

@@ -24,11 +24,9 @@ static void z3_error(Z3_context z, Z3_error_code e)
         exit(2);
 }
 
-void vf_init(vf *v, osh_ctx *c, ir_program *prog, unsigned rlimit)
+void vf_init(vf *v, unsigned rlimit)
 {
         memset(v, 0, sizeof *v);
-        v->c = c;
-        v->prog = prog;
         v->rlimit = rlimit ? rlimit : VF_DEFAULT_RLIMIT;
         v->cur_fam = -1;
         Z3_config cfg = Z3_mk_config();
@@ -36,6 +34,13 @@ void vf_init(vf *v, osh_ctx *c, ir_program *prog, unsigned rlimit)
         v->z = Z3_mk_context_rc(cfg);
         Z3_del_config(cfg);
         Z3_set_error_handler(v->z, z3_error);
+}
+
+void vf_set_program(vf *v, osh_ctx *c, ir_program *prog)
+{
+        v->c = c;
+        v->prog = prog;
+        v->env.n = 0;
         /* witnesses are replayed with these parameter values: fresh
          * directories no literal path of a policy names (DESIGN §2.3) */
         static const char *const names[] = {"WORKDIR", "HOME"};
@@ -79,6 +84,7 @@ vf_finding *vf_report(vf *v, const ir_policy *p, const char *name, vf_severity s
         memset(f, 0, sizeof *f);
         f->name = name;
         f->severity = sev;
+        f->ctx = v->c;
         f->policy = p ? p->name : "";
         f->layer = layer;
         f->seq = v->seq++;

@@ -57,6 +57,7 @@ typedef struct vf_finding {
         const char *name; /* a finding name of DESIGN §5 (lang finding_names), or
                            * "assert-never", "within", "translation" */
         vf_severity severity;
+        osh_ctx *ctx; /* the context the spans belong to */
         const char *policy;
         const char *message;      /* one line */
         const char *witness;      /* `oshc query` request syntax where the witness is a
@@ -93,6 +94,11 @@ typedef struct vf {
         const char *unknown_what; /* the first one, for the message */
         int internal;             /* verifier bugs found at run time (replay) */
         eval_params env;          /* parameter values witnesses are replayed with */
+        /* the bundle compiled from the policy being verified, when
+         * translation validation runs (else NULL): syscall witnesses are
+         * also replayed through the cBPF interpreter on its programs */
+        const oshb_bundle *bundle;
+        bool strict; /* warnings count as errors */
         vf_family_stats fam[VF_MAX_FAMILIES];
         int nfam, cur_fam;
         double fam_start;
@@ -102,7 +108,10 @@ typedef struct vf {
 /* Default budget per solver query; `--rlimit N` overrides it. */
 #define VF_DEFAULT_RLIMIT 5000000u
 
-void vf_init(vf *v, osh_ctx *c, ir_program *prog, unsigned rlimit);
+void vf_init(vf *v, unsigned rlimit);
+/* The program the next checks read (one per file verified: findings keep
+ * their own context, so every context must live until vf_print). */
+void vf_set_program(vf *v, osh_ctx *c, ir_program *prog);
 void vf_free(vf *v);
 
 /* ---- findings ---- */
@@ -190,12 +199,29 @@ const char *vf_relation_name(vf_relation r);
 
 typedef struct vf_options {
         bool strict;
-        bool translation; /* build the bundle and validate it (default on) */
-        int format;       /* 0 text, 1 json, 2 sarif */
+        bool translation;        /* build the bundle and validate it (default on) */
+        const char *bundle_path; /* validate this bundle file instead of a fresh build */
+        int format;              /* 0 text, 1 json, 2 sarif */
+        bool stats;              /* text: print time and queries per family */
+        bool color;              /* text: colour (a terminal, no NO_COLOR) */
+        const char **policies;   /* the policies verified (names, for the report) */
+        int npolicies;
 } vf_options;
 
-/* Run every family on policy p (and translation validation when asked). */
-void vf_verify_policy(vf *v, ir_program *prog, ir_policy *p, const vf_options *o);
+/* Run every family on policy p: the bundle first (built, or read from
+ * o->bundle_path) so replays can run its programs, then process, syscalls,
+ * fs, net, `within`, translation validation, and the waivers.  False when
+ * the bundle could not be built or read (reported into v->c). */
+bool vf_verify_policy(vf *v, ir_program *prog, ir_policy *p, const vf_options *o);
+/* Compare OLD and NEW in every domain (fs, net, syscalls), replaying every
+ * witness through the evaluator on both policies; an undecided domain
+ * counts as UNKNOWN. */
+void vf_compare_all(vf *v, const ir_policy *old, const ir_policy *new, vf_compare out[3]);
+/* vf_compare_all, then a "new-access" warning on NEW (an error with
+ * --strict) for every domain NEW widens. */
+void vf_baseline(vf *v, const ir_policy *old, const ir_policy *new, vf_compare out[3]);
+/* 0 clean, 1 an unwaived error remains, 2 UNKNOWN or an internal error. */
+int vf_exit_status(const vf *v);
 /* Print the report; returns the exit status (0 clean, 1 findings at or
  * above the threshold, 2 UNKNOWN or an internal error). */
 int vf_print(vf *v, FILE *out, const vf_options *o);
