@@ -265,9 +265,24 @@ typedef struct running {
         pid_t pid1, proxy;
         int proxy_err; /* the exec-error pipe of osh-proxy, -1 once read */
         int status;    /* PID 1's exit status, -1 while it runs */
+        bool ending;   /* PID 1 said the agent exited ('X') */
         bool refused;
         rt_supervisor sup;
 } running;
+
+/* The agent has exited: a failed exec of osh-proxy still refuses the
+ * launch; otherwise SIGKILL it (its log is written a line at a time,
+ * nothing is lost), and main reaps it last. */
+static void stop_proxy(running *r)
+{
+        if (r->proxy_err >= 0 && proxy_exec_failed(&r->proxy_err))
+                r->refused = true;
+        if (r->proxy > 0) {
+                kill(r->proxy, SIGKILL);
+                proxy_to_reap = r->proxy;
+                r->proxy = 0;
+        }
+}
 
 /* One control message from inside; returns what ctl_recv returned. */
 static ssize_t on_ctl(running *r, int *ctl)
@@ -293,6 +308,10 @@ static ssize_t on_ctl(running *r, int *ctl)
                         r->refused = true;
                         kill(r->pid1, SIGKILL);
                 }
+                break;
+        case 'X':
+                r->ending = true;
+                stop_proxy(r);
                 break;
         case 'N':
                 if (fd >= 0 && r->sup.listener < 0) {
@@ -329,7 +348,7 @@ static void on_signal(running *r, int sfd)
                         if (r->proxy_err >= 0 && proxy_exec_failed(&r->proxy_err)) {
                                 r->refused = true;
                                 kill(r->pid1, SIGKILL);
-                        } else if (r->status < 0) {
+                        } else if (r->status < 0 && !r->ending) {
                                 if (!r->refused)
                                         fprintf(stderr,
                                                 "osh-run: osh-proxy exited (status 0x%x) while "
@@ -387,17 +406,8 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
                 ;
         if (r.sup.listener >= 0)
                 close(r.sup.listener);
-        /* a failed exec of osh-proxy refuses the launch even when the
-         * agent has already finished */
-        if (r.proxy_err >= 0 && proxy_exec_failed(&r.proxy_err))
-                r.refused = true;
-        /* osh-proxy holds nothing to flush (its log is written a line at a
-         * time): SIGKILL, and main reaps it after removing the cgroup
-         * leaves, while it dies */
-        if (r.proxy > 0) {
-                kill(r.proxy, SIGKILL);
-                proxy_to_reap = r.proxy;
-        }
+        /* PID 1 died without 'X' (killed, refused): same as above */
+        stop_proxy(&r);
         if (r.status < 0)
                 waitpid(pid1, NULL, 0);
         return r.refused ? OSH_EXIT_REFUSED : r.status;

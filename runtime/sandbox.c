@@ -522,6 +522,10 @@ static void reap(rt_launch *l, pid_t agent, const sigset_t *set)
                 while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
                         if (p != agent)
                                 continue;
+                        /* 'X': the agent is gone, so osh-run stops
+                         * osh-proxy now, while this process's exit tears
+                         * the namespaces down */
+                        ctl_send(l->ctl, 'X', NULL, -1);
                         if (phase)
                                 _exit(OSH_EXIT_WALLTIME);
                         _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
