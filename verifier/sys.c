@@ -179,8 +179,8 @@ static void bpf_replay(vf *v, const ir_policy *p, const char *name, const uint64
                 ir_action got;
                 char b1[64], b2[64];
                 if (!r.ok) {
-                        vf_internal(v, "policy %s: the compiled program fails on '%s': %s",
-                                    p->name, req, r.error);
+                        vf_internal(v, "policy %s: the compiled program fails on '%s': %s", p->name,
+                                    req, r.error);
                 } else if (!bpf_ret_action(r.ret, &got) || !act_eq(got, proof)) {
                         vf_internal(v,
                                     "policy %s: the proof says '%s' gets %s, the compiled "
@@ -191,12 +191,31 @@ static void bpf_replay(vf *v, const ir_policy *p, const char *name, const uint64
         }
 }
 
+/* vf_replay, but for the calls `oshc query` reads as network requests
+ * (bind, connect) the call is decided by eval_syscall directly. */
+static bool sys_replay(vf *v, const ir_policy *p, const char *name, const uint64_t args[6],
+                       const char *req, int expect, eval_result *out)
+{
+        if (strcmp(name, "bind") && strcmp(name, "connect"))
+                return vf_replay(v, p, req, expect, out);
+        eval_result r = eval_syscall(p, name, args);
+        if (out)
+                *out = r;
+        if (expect >= 0 && r.allowed != (expect == 1)) {
+                vf_internal(v, "policy %s: the proof says '%s' is %s, the reference evaluator %s",
+                            p->name, req, expect ? "allowed" : "denied",
+                            r.allowed ? "allows it" : "denies it");
+                return false;
+        }
+        return true;
+}
+
 /* Replay a witness: the evaluator must give exactly the proof's action. */
 static void replay(vf *v, const ir_policy *p, const char *name, const uint64_t args[6],
                    ir_action proof, const char *req)
 {
         eval_result r;
-        if (!vf_replay(v, p, req, act_allows(proof) ? 1 : 0, &r))
+        if (!sys_replay(v, p, name, args, req, act_allows(proof) ? 1 : 0, &r))
                 return;
         if (p->has_syscalls && r.layer == LAYER_SECCOMP && !act_eq(r.action, proof)) {
                 char b1[64], b2[64];
@@ -481,8 +500,55 @@ static const char *cover_label(vf *v, const ir_sys_rule *r, const char *what)
 
 /* ---- anomalies ---- */
 
-static void report_cover(sctx *x, const rset *rs, int i, const int *cov, int ncov,
-                         const char *req, ir_action dec)
+static int span_cmp(span a, span b)
+{
+        if (a.file != b.file)
+                return a.file < b.file ? -1 : 1;
+        if (a.line != b.line)
+                return a.line < b.line ? -1 : 1;
+        return a.col < b.col ? -1 : a.col > b.col;
+}
+
+/* The order rules are examined in: last written first, so of two rules
+ * that repeat each other the later one (in source order, the same for
+ * every syscall) is the one reported.  A rule repeated by its own source
+ * rule (a syscall in two subgroups of one set) is a twin: dropped
+ * silently. */
+static int rule_cmp(const ir_policy *p, const ir_sys_rule *a, const ir_sys_rule *b)
+{
+        /* the policy's own rules after its fragments': reported first */
+        bool oa = a->origin && !strcmp(a->origin, p->name);
+        bool ob = b->origin && !strcmp(b->origin, p->name);
+        if (oa != ob)
+                return oa ? 1 : -1;
+        return span_cmp(a->rule_where, b->rule_where);
+}
+
+static int *rule_order(const ir_policy *p, const ir_syscall *sc, bool *removed)
+{
+        int n = sc->nrules;
+        int *ord = xrealloc(NULL, (size_t)(unsigned)n * sizeof(int) + sizeof(int));
+        for (int i = 0; i < n; i++) {
+                int k = i;
+                while (k > 0 && rule_cmp(p, &sc->rules[ord[k - 1]], &sc->rules[i]) > 0) {
+                        ord[k] = ord[k - 1];
+                        k--;
+                }
+                ord[k] = i;
+        }
+        for (int i = 0; i < n; i++)
+                for (int j = 0; j < i && !removed[i]; j++)
+                        if (!removed[j] &&
+                            !memcmp(&sc->rules[i].rule_where, &sc->rules[j].rule_where,
+                                    sizeof(span)) &&
+                            sc->rules[i].origin == sc->rules[j].origin &&
+                            act_eq(sc->rules[i].action, sc->rules[j].action))
+                                removed[i] = true;
+        return ord;
+}
+
+static void report_cover(sctx *x, const rset *rs, int i, const int *cov, int ncov, const char *req,
+                         ir_action dec)
 {
         vf *v = x->v;
         const ir_sys_rule *ri = &rs->sc->rules[i];
@@ -523,7 +589,11 @@ static void anomalies_structural(sctx *x, const rset *rs)
         uint64_t zero[6] = {0};
         const char *req = rs->name;
         bool replayed = false;
-        for (int i = rs->n - 1; i >= 0; i--) {
+        int *ord = rule_order(x->p, sc, rs->removed);
+        for (int k = rs->n - 1; k >= 0; k--) {
+                int i = ord[k];
+                if (rs->removed[i])
+                        continue;
                 const ir_sys_rule *ri = &sc->rules[i];
                 int ri_rank = act_rank(ri->action), best = -1;
                 for (int j = 0; j < rs->n; j++) {
@@ -533,8 +603,8 @@ static void anomalies_structural(sctx *x, const rset *rs)
                         if (rj < ri_rank)
                                 continue;
                         /* prefer a rule of the same action (redundant) */
-                        if (best < 0 || (rj == ri_rank && act_rank(sc->rules[best].action) !=
-                                                              ri_rank))
+                        if (best < 0 ||
+                            (rj == ri_rank && act_rank(sc->rules[best].action) != ri_rank))
                                 best = j;
                         else if (act_rank(sc->rules[best].action) != ri_rank &&
                                  rj > act_rank(sc->rules[best].action))
@@ -572,6 +642,7 @@ static void anomalies_structural(sctx *x, const rset *rs)
                         replayed = true;
                 }
         }
+        free(ord);
 }
 
 /* Deletion-based minimization of a covering set: lits[0] is m_i. */
@@ -635,7 +706,11 @@ static void anomalies_solver(sctx *x, rset *rs, enc *e)
         bool *vac = calloc((size_t)(unsigned)n + 1, 1);
         uint64_t args[6];
         ir_action dec;
-        for (int i = n - 1; i >= 0; i--) {
+        int *ord = rule_order(x->p, sc, rs->removed);
+        for (int k = n - 1; k >= 0; k--) {
+                int i = ord[k];
+                if (rs->removed[i])
+                        continue;
                 const ir_sys_rule *ri = &sc->rules[i];
                 Z3_lbool r;
                 if (!uncond(ri)) {
@@ -643,8 +718,8 @@ static void anomalies_solver(sctx *x, rset *rs, enc *e)
                         if (r == Z3_L_FALSE) {
                                 bool widen = !act_allows(ri->action);
                                 vf_finding *f = report_rule(
-                                    x, "vacuous-rule", ri, widen ? VF_ERROR : VF_WARNING,
-                                    "%s: %s", rs->name,
+                                    x, "vacuous-rule", ri, widen ? VF_ERROR : VF_WARNING, "%s: %s",
+                                    rs->name,
                                     widen ? "the rule's condition can never hold: the "
                                             "restriction it was written for never applies"
                                           : "the rule's condition can never hold: it matches "
@@ -758,8 +833,9 @@ static void anomalies_solver(sctx *x, rset *rs, enc *e)
                         vf_witness(v, f, "%s", req);
                         loc_rule(v, f, ri, "the dead rule");
                         vf_loc_add(v, f, x->p->sys_default_where, NULL, "the default action");
-                        vf_fix(v, f, "remove the rule: the default action already decides these "
-                                     "calls");
+                        vf_fix(v, f,
+                               "remove the rule: the default action already decides these "
+                               "calls");
                 }
                 replay(v, x->p, rs->name, args, dec, req);
                 rs->removed[i] = true;
@@ -792,8 +868,8 @@ static void anomalies_solver(sctx *x, rset *rs, enc *e)
                         vf_finding *f = report_rule(
                             x, "conflict", ri, VF_WARNING, "%s: %s", rs->name,
                             arena_printf(&v->c->arena,
-                                         "this %s rule and a %s rule overlap partially; where "
-                                         "both match, %s wins (the call decides %s)",
+                                         "this %s rule and the %s rule overlap partially; "
+                                         "where both match, %s wins (the call decides %s)",
                                          act_str(v, ri->action), act_str(v, rj->action),
                                          act_str(v, win), act_str(v, dec)));
                         if (f) {
@@ -811,6 +887,7 @@ static void anomalies_solver(sctx *x, rset *rs, enc *e)
         free(lits);
         free(cov);
         free(vac);
+        free(ord);
 }
 
 static void check_anomalies(sctx *x)
@@ -852,8 +929,7 @@ typedef struct danger {
 } danger;
 
 static const danger dangers[] = {
-    {"ptrace", DG_ALWAYS, NULL, "reads and writes other processes' memory and registers",
-     VF_ERROR},
+    {"ptrace", DG_ALWAYS, NULL, "reads and writes other processes' memory and registers", VF_ERROR},
     {"process_vm_readv", DG_ALWAYS, NULL, "reads another process's memory", VF_ERROR},
     {"process_vm_writev", DG_ALWAYS, NULL, "writes another process's memory", VF_ERROR},
     {"bpf", DG_ALWAYS, NULL, "loads eBPF programs (a large kernel attack surface)", VF_ERROR},
@@ -876,8 +952,7 @@ static const danger dangers[] = {
     {"fspick", DG_ALWAYS, NULL, "new mount API: reconfigures mounts", VF_ERROR},
     {"move_mount", DG_ALWAYS, NULL, "new mount API: moves mounts", VF_ERROR},
     {"open_tree", DG_ALWAYS, NULL, "new mount API: clones mount trees", VF_ERROR},
-    {"mount_setattr", DG_ALWAYS, NULL, "changes mount attributes (e.g. drops read-only)",
-     VF_ERROR},
+    {"mount_setattr", DG_ALWAYS, NULL, "changes mount attributes (e.g. drops read-only)", VF_ERROR},
     {"pivot_root", DG_ALWAYS, NULL, "changes the root mount", VF_ERROR},
     {"chroot", DG_ALWAYS, NULL, "changes the root directory", VF_ERROR},
     {"setns", DG_ALWAYS, NULL, "joins other namespaces", VF_ERROR},
@@ -893,8 +968,7 @@ static const danger dangers[] = {
     {"kexec_file_load", DG_ALWAYS, NULL, "replaces the running kernel", VF_ERROR},
     {"open_by_handle_at", DG_ALWAYS, NULL,
      "opens files by handle, past the mount view and Landlock's paths", VF_ERROR},
-    {"ioctl", DG_VALUES, "request", "TIOCSTI/TIOCLINUX inject input into the terminal",
-     VF_ERROR},
+    {"ioctl", DG_VALUES, "request", "TIOCSTI/TIOCLINUX inject input into the terminal", VF_ERROR},
     {"personality", DG_PERSONA, "persona",
      "READ_IMPLIES_EXEC makes readable memory executable, ADDR_NO_RANDOMIZE turns off ASLR",
      VF_ERROR},
@@ -928,8 +1002,8 @@ typedef struct dvals {
 static void danger_values(const ir_policy *p, const danger *d, dvals *dv)
 {
         memset(dv, 0, sizeof *dv);
-        static const char *const ns_all[] = {"CLONE_NEWUSER", "CLONE_NEWNS",  "CLONE_NEWPID",
-                                             "CLONE_NEWNET",  "CLONE_NEWUTS", "CLONE_NEWIPC",
+        static const char *const ns_all[] = {"CLONE_NEWUSER",   "CLONE_NEWNS",   "CLONE_NEWPID",
+                                             "CLONE_NEWNET",    "CLONE_NEWUTS",  "CLONE_NEWIPC",
                                              "CLONE_NEWCGROUP", "CLONE_NEWTIME", NULL};
         static const char *const tio[] = {"TIOCSTI", "TIOCLINUX", NULL};
         static const char *const per[] = {"READ_IMPLIES_EXEC", "ADDR_NO_RANDOMIZE", NULL};
@@ -966,14 +1040,14 @@ static Z3_ast danger_f(enc *e, const danger *d, const dvals *dv, const sys_arg *
                         o[i] = K(e, Z3_mk_eq(z, x, K(e, vf_bv(e->v, dv->vals[i], w))));
                 return K(e, Z3_mk_or(z, (unsigned)dv->n, o));
         }
-        Z3_ast hit = K(e, Z3_mk_not(
-                              z, K(e, Z3_mk_eq(z, K(e, Z3_mk_bvand(z, x, K(e, vf_bv(e->v, dv->mask,
-                                                                                      w)))),
-                                               zero))));
+        Z3_ast hit =
+            K(e,
+              Z3_mk_not(z, K(e, Z3_mk_eq(z, K(e, Z3_mk_bvand(z, x, K(e, vf_bv(e->v, dv->mask, w)))),
+                                         zero))));
         if (d->kind == DG_PERSONA) /* 0xffffffff only queries the persona */
                 hit = enc_and2(
-                    e, hit, K(e, Z3_mk_not(z, K(e, Z3_mk_eq(z, x, K(e, vf_bv(e->v, 0xffffffffull,
-                                                                            w)))))));
+                    e, hit,
+                    K(e, Z3_mk_not(z, K(e, Z3_mk_eq(z, x, K(e, vf_bv(e->v, 0xffffffffull, w)))))));
         return hit;
 }
 
@@ -1015,8 +1089,8 @@ static void dangerous_one(sctx *x, const danger *d)
                 Z3_lbool r = Z3_L_FALSE;
                 /* a named dangerous value first, for a readable witness */
                 for (int i = 0; a && i < dv.n && r != Z3_L_TRUE; i++) {
-                        Z3_ast eq = K(&e, Z3_mk_eq(e.z, e.arg[a->index],
-                                                   K(&e, vf_bv(v, dv.vals[i], 64))));
+                        Z3_ast eq =
+                            K(&e, Z3_mk_eq(e.z, e.arg[a->index], K(&e, vf_bv(v, dv.vals[i], 64))));
                         r = vf_check_assumptions(v, e.s, 1, &eq, "dangerous-syscall");
                         if (r == Z3_L_TRUE) {
                                 sym = a->index;
@@ -1041,12 +1115,11 @@ static void dangerous_one(sctx *x, const danger *d)
                 if (!req)
                         return;
         }
-        vf_finding *f =
-            vf_report(v, p, "dangerous-syscall", d->sev, "seccomp", "%s is reachable (%s): %s",
-                      d->name, act_str(v, dec), d->why);
+        vf_finding *f = vf_report(v, p, "dangerous-syscall", d->sev, "seccomp",
+                                  "%s is reachable (%s): %s", d->name, act_str(v, dec), d->why);
         vf_witness(v, f, "%s", req);
         eval_result er;
-        if (vf_replay(v, p, req, 1, &er)) {
+        if (sys_replay(v, p, d->name, args, req, 1, &er)) {
                 if (er.rule_id >= 0)
                         vf_loc_add(v, f, er.rule_where, er.origin, "allows it");
                 else
@@ -1059,12 +1132,14 @@ static void dangerous_one(sctx *x, const danger *d)
         }
         bpf_replay(v, p, d->name, args, dec, req);
         if (d->kind == DG_ALWAYS)
-                vf_fix(v, f, "deny %s (e.g. `kill %s;`), or waive dangerous-syscall with the "
-                             "reason it is needed",
+                vf_fix(v, f,
+                       "deny %s (e.g. `kill %s;`), or waive dangerous-syscall with the "
+                       "reason it is needed",
                        d->name, d->name);
         else
-                vf_fix(v, f, "add a condition that excludes the dangerous values, e.g. `deny %s "
-                             "when ...` for %s",
+                vf_fix(v, f,
+                       "add a condition that excludes the dangerous values, e.g. `deny %s "
+                       "when ...` for %s",
                        d->name, symtext ? symtext : "them");
 }
 
@@ -1113,9 +1188,9 @@ static const alias_group alias_groups[] = {
 /* What a syscall's decision looks like, for the alias check. */
 typedef struct sysview {
         bool exists;
-        bool restricted;   /* an explicit rule with a restrictive action can decide */
-        bool any_allowed;  /* some arguments are allowed */
-        bool all_allowed;  /* every argument value is allowed */
+        bool restricted;  /* an explicit rule with a restrictive action can decide */
+        bool any_allowed; /* some arguments are allowed */
+        bool all_allowed; /* every argument value is allowed */
         const char *allow_req, *deny_req;
         uint64_t allow_args[6], deny_args[6];
         ir_action allow_dec, deny_dec;
@@ -1223,7 +1298,8 @@ static void check_alias(sctx *x)
                                 done = true;
                                 vf_finding *f = vf_report(
                                     v, p, "syscall-alias", VF_WARNING, "seccomp",
-                                    "%s is %s by a rule while %s, which does the same, is %s",
+                                    "%s is %s by a rule while %s, which does the same, is allowed "
+                                    "(%s)",
                                     ag->members[a], sv[a].any_allowed ? "restricted" : "denied",
                                     ag->members[b], act_str(v, sv[b].allow_dec));
                                 vf_witness(v, f, "allowed: %s; denied: %s", sv[b].allow_req,
@@ -1233,11 +1309,14 @@ static void check_alias(sctx *x)
                                 replay(v, p, ag->members[a], sv[a].deny_args, sv[a].deny_dec,
                                        sv[a].deny_req);
                                 eval_result er;
-                                if (vf_replay(v, p, sv[a].deny_req, 0, &er) && er.rule_id >= 0)
+                                if (sys_replay(v, p, ag->members[a], sv[a].deny_args,
+                                               sv[a].deny_req, 0, &er) &&
+                                    er.rule_id >= 0)
                                         vf_loc_add(v, f, er.rule_where, er.origin,
                                                    arena_printf(&v->c->arena, "denies %s",
                                                                 ag->members[a]));
-                                if (vf_replay(v, p, sv[b].allow_req, 1, &er))
+                                if (sys_replay(v, p, ag->members[b], sv[b].allow_args,
+                                               sv[b].allow_req, 1, &er))
                                         vf_loc_add(v, f,
                                                    er.rule_id >= 0 ? er.rule_where
                                                                    : p->sys_default_where,
@@ -1297,7 +1376,8 @@ static void check_arches(sctx *x)
                     pairs[k][0], pairs[k][1], nallowed);
                 vf_witness(v, f, "arch %s (compat of %s): %s", pairs[k][0], pairs[k][1], first);
                 vf_loc_add(v, f, p->where, NULL, "lists both arches");
-                vf_fix(v, f, "drop `%s` from the policy's arch list unless 32-bit programs must run",
+                vf_fix(v, f,
+                       "drop `%s` from the policy's arch list unless 32-bit programs must run",
                        pairs[k][0]);
         }
 }
@@ -1347,13 +1427,13 @@ static void check_asserts(sctx *x)
                         vf_witness(v, f, "%s", req);
                         vf_loc_add(v, f, as->where, as->origin, "the assertion");
                         eval_result er;
-                        if (vf_replay(v, p, req, 1, &er)) {
+                        if (sys_replay(v, p, name, args, req, 1, &er)) {
                                 vf_loc_add(v, f,
-                                           er.rule_id >= 0     ? er.rule_where
+                                           er.rule_id >= 0   ? er.rule_where
                                            : p->has_syscalls ? p->sys_default_where
                                                              : p->where,
                                            er.origin,
-                                           er.rule_id >= 0 ? "allows it"
+                                           er.rule_id >= 0   ? "allows it"
                                            : p->has_syscalls ? "the default allows it"
                                                              : "no syscalls section: no filter");
                                 if (p->has_syscalls && !act_eq(er.action, dec))
@@ -1403,7 +1483,7 @@ void vf_check_sys(vf *v, const ir_policy *p)
 /* A syscall no policy names, for "any other syscall". */
 static const char *other_syscall(const ir_policy *a, const ir_policy *b)
 {
-        static const char *const cands[] = {"getpid", "uname",  "sync",       "acct",
+        static const char *const cands[] = {"getpid", "uname",   "sync",        "acct",
                                             "syslog", "vhangup", "getpriority", "sysinfo",
                                             "times",  "getppid", NULL};
         for (int i = 0; cands[i]; i++)
@@ -1420,7 +1500,8 @@ typedef struct cmp_state {
         bool wider, narrower;
 } cmp_state;
 
-static void cmp_witness(cmp_state *st, bool wider, const char *req)
+static void cmp_witness(cmp_state *st, bool wider, const char *name, const uint64_t args[6],
+                        const char *req)
 {
         vf *v = st->v;
         const ir_policy *allows = wider ? st->new : st->old;
@@ -1434,8 +1515,8 @@ static void cmp_witness(cmp_state *st, bool wider, const char *req)
         } else {
                 return;
         }
-        vf_replay(v, allows, req, 1, NULL);
-        vf_replay(v, denies, req, 0, NULL);
+        sys_replay(v, allows, name, args, req, 1, NULL);
+        sys_replay(v, denies, name, args, req, 0, NULL);
 }
 
 static void compare_one(cmp_state *st, const char *name)
@@ -1446,8 +1527,9 @@ static void compare_one(cmp_state *st, const char *name)
         if (all_uncond(so) && all_uncond(sn)) {
                 bool ao = act_allows(const_action(st->old, so));
                 bool an = act_allows(const_action(st->new, sn));
+                uint64_t zero[6] = {0};
                 if (ao != an)
-                        cmp_witness(st, an, name);
+                        cmp_witness(st, an, name, zero, name);
                 return;
         }
         unsigned refs = sc_refs(so) | sc_refs(sn);
@@ -1471,7 +1553,7 @@ static void compare_one(cmp_state *st, const char *name)
                 uint64_t args[6];
                 model_args(&e, m, refs, args);
                 put_model(&e, m);
-                cmp_witness(st, wider, fmt_request(v, name, args, refs, -1, NULL));
+                cmp_witness(st, wider, name, args, fmt_request(v, name, args, refs, -1, NULL));
         }
         rset_free(&ro);
         rset_free(&rn);
@@ -1493,8 +1575,9 @@ void vf_compare_sys(vf *v, const ir_policy *old, const ir_policy *new, vf_compar
         bool ao = !old->has_syscalls || act_allows(old->sys_default);
         bool an = !new->has_syscalls || act_allows(new->sys_default);
         const char *other = other_syscall(old, new);
+        uint64_t zero[6] = {0};
         if (ao != an && other)
-                cmp_witness(&st, an, other);
+                cmp_witness(&st, an, other, zero, other);
         out->rel = st.wider && st.narrower ? VF_INCOMPARABLE
                    : st.wider              ? VF_WIDER
                    : st.narrower           ? VF_NARROWER
@@ -1515,8 +1598,8 @@ bool vf_sys_decide(vf *v, const ir_policy *p, const char *name, const uint64_t a
         enc_init(&e, v);
         rset_build(&e, &rs, p, name, "m");
         for (int k = 0; k < 6; k++)
-                Z3_solver_assert(e.z, e.s, K(&e, Z3_mk_eq(e.z, e.arg[k], K(&e, vf_bv(v, args[k],
-                                                                                      64)))));
+                Z3_solver_assert(e.z, e.s,
+                                 K(&e, Z3_mk_eq(e.z, e.arg[k], K(&e, vf_bv(v, args[k], 64)))));
         Z3_ast al = allowed_f(&e, &rs);
         bool ok = vf_check(v, e.s, "decide") == Z3_L_TRUE;
         if (ok) {
