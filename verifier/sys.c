@@ -1240,6 +1240,14 @@ static void view_of(sctx *x, const char *name, sysview *o)
                         r[nr++] = rs.m[i];
         Z3_lbool d = vf_check_assumptions(v, e.s, 1, &nal, "syscall-alias");
         o->all_allowed = d == Z3_L_FALSE;
+        if (d == Z3_L_TRUE) {
+                /* a conditional rule that leaves some calls denied is a
+                 * restriction too (`allow clone when ...`) */
+                Z3_model m = get_model(&e);
+                o->deny_req = witness_from_model(&e, &rs, m, refs, o->deny_args, &o->deny_dec);
+                put_model(&e, m);
+                o->restricted = true;
+        }
         if (nr) {
                 Z3_ast lit[2] = {nal, K(&e, Z3_mk_or(e.z, (unsigned)nr, r))};
                 if (vf_check_assumptions(v, e.s, 2, lit, "syscall-alias") == Z3_L_TRUE) {
@@ -1291,9 +1299,6 @@ static void check_alias(sctx *x)
                                  * allowed, or A restricted while B is
                                  * allowed for every argument */
                                 if (sv[a].any_allowed && !sv[b].all_allowed)
-                                        continue;
-                                if (sv[a].any_allowed && ir_find_syscall(p, ag->members[b]) &&
-                                    !all_uncond(ir_find_syscall(p, ag->members[b])))
                                         continue;
                                 done = true;
                                 vf_finding *f = vf_report(
