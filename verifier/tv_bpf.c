@@ -203,9 +203,8 @@ static uint32_t action_code_of_ir(ir_action a)
 
 static const char *action_code_name(uint32_t code, char *buf, size_t n)
 {
-        static const char *const names[] = {"?",     "kill process", "kill thread",
-                                            "trap",  "errno",        "notify",
-                                            "trace", "log",          "allow"};
+        static const char *const names[] = {
+            "?", "kill process", "kill thread", "trap", "errno", "notify", "trace", "log", "allow"};
         uint32_t k = code >> 16;
         if (k == NA_ERRNO)
                 snprintf(buf, n, "errno(%u)", code & 0xffff);
@@ -219,20 +218,25 @@ static Z3_ast action_code_term(tv *t, Z3_ast ret)
 {
         static const struct {
                 uint32_t full, code;
-        } map[] = {{SECCOMP_RET_KILL_THREAD, NA_KILL_THREAD},  {SECCOMP_RET_TRAP, NA_TRAP},
-                   {SECCOMP_RET_USER_NOTIF, NA_NOTIFY},        {SECCOMP_RET_TRACE, NA_TRACE},
-                   {SECCOMP_RET_LOG, NA_LOG},                  {SECCOMP_RET_ALLOW, NA_ALLOW},
+        } map[] = {{SECCOMP_RET_KILL_THREAD, NA_KILL_THREAD},
+                   {SECCOMP_RET_TRAP, NA_TRAP},
+                   {SECCOMP_RET_USER_NOTIF, NA_NOTIFY},
+                   {SECCOMP_RET_TRACE, NA_TRACE},
+                   {SECCOMP_RET_LOG, NA_LOG},
+                   {SECCOMP_RET_ALLOW, NA_ALLOW},
                    {SECCOMP_RET_KILL_PROCESS, NA_KILL_PROCESS}};
         Z3_ast full = keep(t, Z3_mk_bvand(t->z, ret, bv32(t, SECCOMP_RET_ACTION_FULL)));
         Z3_ast data = keep(t, Z3_mk_bvand(t->z, ret, bv32(t, SECCOMP_RET_DATA)));
-        Z3_ast capped = keep(t, Z3_mk_ite(t->z, keep(t, Z3_mk_bvugt(t->z, data, bv32(t, MAX_ERRNO))),
-                                          bv32(t, MAX_ERRNO), data));
+        Z3_ast capped =
+            keep(t, Z3_mk_ite(t->z, keep(t, Z3_mk_bvugt(t->z, data, bv32(t, MAX_ERRNO))),
+                              bv32(t, MAX_ERRNO), data));
         Z3_ast out = bv32(t, NA_KILL_PROCESS << 16);
         for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
                 out = keep(t, Z3_mk_ite(t->z, mk_eq(t, full, bv32(t, map[i].full)),
                                         bv32(t, map[i].code << 16), out));
         Z3_ast errno_code = keep(t, Z3_mk_bvor(t->z, bv32(t, NA_ERRNO << 16), capped));
-        return keep(t, Z3_mk_ite(t->z, mk_eq(t, full, bv32(t, SECCOMP_RET_ERRNO)), errno_code, out));
+        return keep(t,
+                    Z3_mk_ite(t->z, mk_eq(t, full, bv32(t, SECCOMP_RET_ERRNO)), errno_code, out));
 }
 
 /* ---- the kernel's checker ---- */
@@ -346,8 +350,8 @@ static sval data_word(tv *t, uint32_t k)
         Z3_ast arg = t->args[(k - 16) / 8];
         if (!low && !t->is64)
                 return known(0); /* 32-bit arch: the upper half is zero */
-        return sym(keep(t, low ? Z3_mk_extract(t->z, 31, 0, arg)
-                               : Z3_mk_extract(t->z, 63, 32, arg)));
+        return sym(
+            keep(t, low ? Z3_mk_extract(t->z, 31, 0, arg) : Z3_mk_extract(t->z, 63, 32, arg)));
 }
 
 static void touch(tv *t, uint32_t pc)
@@ -817,20 +821,21 @@ static void report_counterexample(tv *t, const query *q, Z3_model m)
                             r.ok ? "same action" : r.error);
                 return;
         }
-        char *name = q->kind == Q_NAMED ? NULL : seccomp_syscall_resolve_num_arch(d.arch, (int)d.nr);
+        char *name =
+            q->kind == Q_NAMED ? NULL : seccomp_syscall_resolve_num_arch(d.arch, (int)d.nr);
         const char *sname = q->kind == Q_NAMED ? q->sc->name : name ? name : "an unnamed syscall";
         path_of(t->prog, &d, t->big_endian, path, sizeof path);
-        vf_finding *f = vf_report(
-            v, t->p, "translation", VF_ERROR, "seccomp",
-            "the %s seccomp program returns %s for %s where the policy says %s",
-            arch_label(t->prog->audit_arch), action_code_name(got, gb, sizeof gb), sname,
-            q->kind == Q_FOREIGN ? "kill process (a foreign arch)"
-                                 : action_code_name(want, wb, sizeof wb));
+        vf_finding *f =
+            vf_report(v, t->p, "translation", VF_ERROR, "seccomp",
+                      "the %s seccomp program returns %s for %s where the policy says %s",
+                      arch_label(t->prog->audit_arch), action_code_name(got, gb, sizeof gb), sname,
+                      q->kind == Q_FOREIGN ? "kill process (a foreign arch)"
+                                           : action_code_name(want, wb, sizeof wb));
         vf_witness(v, f,
                    "arch=0x%08x (%s) nr=%u (%s) args=[0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, "
                    "0x%llx]; ret 0x%08x (%s); bpf path: %s",
-                   d.arch, oshb_audit_arch_name(d.arch) ? oshb_audit_arch_name(d.arch) : "?",
-                   d.nr, sname, (unsigned long long)d.args[0], (unsigned long long)d.args[1],
+                   d.arch, oshb_audit_arch_name(d.arch) ? oshb_audit_arch_name(d.arch) : "?", d.nr,
+                   sname, (unsigned long long)d.args[0], (unsigned long long)d.args[1],
                    (unsigned long long)d.args[2], (unsigned long long)d.args[3],
                    (unsigned long long)d.args[4], (unsigned long long)d.args[5], r.ret,
                    bpf_ret_name(r.ret, gb, sizeof gb), path);
@@ -855,9 +860,9 @@ static void prove(tv *t, Z3_solver s, const query *q, Z3_ast want, const char *w
         Z3_solver_assert(z, s, mk_not(t, mk_eq(t, action_code_term(t, got), want)));
         if (!t->is64)
                 for (int i = 0; i < 6; i++)
-                        Z3_solver_assert(z, s,
-                                         mk_eq(t, keep(t, Z3_mk_extract(z, 63, 32, t->args[i])),
-                                               bv32(t, 0)));
+                        Z3_solver_assert(
+                            z, s,
+                            mk_eq(t, keep(t, Z3_mk_extract(z, 63, 32, t->args[i])), bv32(t, 0)));
         if (q->kind == Q_FOREIGN) {
                 Z3_solver_assert(z, s, mk_not(t, mk_eq(t, t->arch, bv32(t, t->prog->audit_arch))));
         }
@@ -885,10 +890,9 @@ static bool policy_has_arch(const ir_policy *p, uint32_t arch)
 static void structural(vf *v, const ir_policy *p, const oshb_seccomp_prog *pr, uint32_t pc,
                        const char *why)
 {
-        vf_finding *f =
-            vf_report(v, p, "translation", VF_ERROR, "seccomp",
-                      "the %s seccomp program is malformed: %s (instruction %u of %u)",
-                      arch_label(pr->audit_arch), why, pc, pr->ninsns);
+        vf_finding *f = vf_report(v, p, "translation", VF_ERROR, "seccomp",
+                                  "the %s seccomp program is malformed: %s (instruction %u of %u)",
+                                  arch_label(pr->audit_arch), why, pc, pr->ninsns);
         vf_witness(v, f, "instruction %u: code 0x%04x jt %u jf %u k 0x%08x", pc,
                    pc < pr->ninsns ? pr->insns[pc].code : 0, pc < pr->ninsns ? pr->insns[pc].jt : 0,
                    pc < pr->ninsns ? pr->insns[pc].jf : 0, pc < pr->ninsns ? pr->insns[pc].k : 0);
@@ -976,14 +980,13 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
                 if (pr->audit_arch == AUDIT_ARCH_X86_64) {
                         Z3_ast big = mk_and2(&t, keep(&t, Z3_mk_bvuge(t.z, nr, bv32(&t, X32_BIT))),
                                              mk_not(&t, mk_eq(&t, nr, bv32(&t, 0xffffffffu))));
-                        want = keep(&t,
-                                    Z3_mk_ite(t.z, big, bv32(&t, NA_KILL_PROCESS << 16), want));
+                        want = keep(&t, Z3_mk_ite(t.z, big, bv32(&t, NA_KILL_PROCESS << 16), want));
                 }
                 Z3_solver_push(t.z, s);
                 for (int i = 0; i < p->nsyscalls; i++)
                         if (nrs[i] >= 0 && p->has_syscalls)
-                                Z3_solver_assert(t.z, s,
-                                                 mk_not(&t, mk_eq(&t, nr, bv32(&t, (uint32_t)nrs[i]))));
+                                Z3_solver_assert(
+                                    t.z, s, mk_not(&t, mk_eq(&t, nr, bv32(&t, (uint32_t)nrs[i]))));
                 query qo = {Q_OTHER, NULL, 0};
                 prove(&t, s, &qo, want, "seccomp: the syscalls the policy does not name");
                 Z3_solver_pop(t.z, s, 1);
@@ -1003,11 +1006,11 @@ void vf_validate_bpf(vf *v, const ir_policy *p, const oshb_bundle *b)
         vf_family(v, "translation");
         if (!p->has_syscalls) {
                 if (b->nseccomp) {
-                        vf_finding *f = vf_report(
-                            v, p, "translation", VF_ERROR, "seccomp",
-                            "the bundle has %u seccomp program(s) but the policy has no "
-                            "syscalls section (no filter)",
-                            b->nseccomp);
+                        vf_finding *f =
+                            vf_report(v, p, "translation", VF_ERROR, "seccomp",
+                                      "the bundle has %u seccomp program(s) but the policy has no "
+                                      "syscalls section (no filter)",
+                                      b->nseccomp);
                         vf_witness(v, f, "program for %s", arch_label(b->seccomp[0].audit_arch));
                         vf_loc_add(v, f, p->where, NULL, "the policy");
                         vf_fix(v, f, "a compiler bug: report it with the policy");
