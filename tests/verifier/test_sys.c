@@ -161,6 +161,21 @@ static void test_shadowed_set_level(void **state)
         assert_true((l1 == 5 && l2 == 6) || (l1 == 6 && l2 == 5));
         expect_none(&t, "conflict"); /* a shadowing pair is not also a conflict */
         t_free(&t);
+        /* two rules each cover it alone: the set named is minimal (one) */
+        t_check(&t, POL("allow socket when domain == AF_INET;\n"
+                        "trap socket when domain in { AF_INET, AF_UNIX };\n"
+                        "deny socket when domain <= AF_INET;\n"
+                        "kill socket when domain in { AF_INET, AF_INET6 };\n"));
+        f = expect_finding(&t, "shadowed-rule", 0);
+        assert_int_equal(f->nlocs, 2);
+        t_free(&t);
+        /* two errnos: the lower one wins, so the other is the shadowed one */
+        t_check(&t, POL("errno(EACCES) read;\nerrno(EPERM) read;\nallow write;\n"));
+        f = expect_finding(&t, "shadowed-rule", 0);
+        assert_int_equal(f->locs[0].where.line, 4);
+        assert_int_equal(f->locs[1].where.line, 5);
+        assert_int_equal(t_count(&t, "shadowed-rule"), 1);
+        t_free(&t);
         /* one of the two alone does not cover it */
         t_check(&t, POL("allow socket when domain in { AF_INET, AF_INET6 };\n"
                         "deny socket when domain == AF_INET;\n"));
