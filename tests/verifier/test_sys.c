@@ -12,6 +12,7 @@
 
 #include "tests/lang/policy_fixture.h"
 
+#include "backends/backends.h"
 #include "compiler/eval.h"
 #include "verifier/verify.h"
 
@@ -26,6 +27,13 @@ typedef struct T {
         ir_policy *p;
         vf v;
 } T;
+
+static void t_load_named(T *t, const char *text, const char *name)
+{
+        t->p = fx_policy(&t->fx, text, name);
+        vf_init(&t->v, 0);
+        vf_set_program(&t->v, &t->fx.ctx, t->fx.prog);
+}
 
 static void t_load(T *t, const char *text)
 {
@@ -702,6 +710,37 @@ static void test_random_compare(void **state)
         }
 }
 
+/* ---- witnesses through the compiled program ---- */
+
+static void test_bundle_replay(void **state)
+{
+        (void)state;
+        T t;
+        t_load_named(&t,
+                     "policy p { syscalls { default errno(EPERM); allow read, ptrace;\n"
+                     "allow clone; allow socket when domain == AF_INET;\n"
+                     "deny socket when type == SOCK_RAW; } }\n"
+                     "policy q { syscalls { default errno(EPERM); allow read; kill ptrace; } }\n",
+                     "p");
+        ir_policy *q = ir_find_policy(t.fx.prog, "q");
+        oshb_bundle b, bq;
+        assert_true(bundle_build(&t.fx.ctx, t.fx.prog, t.p, &b));
+        assert_true(bundle_build(&t.fx.ctx, t.fx.prog, q, &bq));
+        t.v.bundle = &b;
+        vf_check_sys(&t.v, t.p);
+        assert_int_equal(t.v.internal, 0);
+        expect_finding(&t, "conflict", 0);
+        expect_finding(&t, "dangerous-syscall", 1);
+        /* the program of another policy disagrees with the proof: loud */
+        int nf = t.v.nf;
+        t.v.bundle = &bq;
+        vf_check_sys(&t.v, t.p);
+        assert_true(t.v.internal > 0);
+        assert_true(t.v.nf > nf);
+        t.v.bundle = NULL;
+        t_free(&t);
+}
+
 /* ---- the stdlib example: clean replays, time ---- */
 
 static void test_coding_agent(void **state)
@@ -786,13 +825,21 @@ static void test_large(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_dead_rule),          cmocka_unit_test(test_shadowed_rule),
-            cmocka_unit_test(test_shadowed_set_level), cmocka_unit_test(test_redundant_rule),
-            cmocka_unit_test(test_conflict),           cmocka_unit_test(test_vacuous_rule),
-            cmocka_unit_test(test_dangerous),          cmocka_unit_test(test_alias),
-            cmocka_unit_test(test_assert_never),       cmocka_unit_test(test_compare),
-            cmocka_unit_test(test_random_encoding),    cmocka_unit_test(test_random_compare),
-            cmocka_unit_test(test_coding_agent),       cmocka_unit_test(test_large),
+            cmocka_unit_test(test_dead_rule),
+            cmocka_unit_test(test_shadowed_rule),
+            cmocka_unit_test(test_shadowed_set_level),
+            cmocka_unit_test(test_redundant_rule),
+            cmocka_unit_test(test_conflict),
+            cmocka_unit_test(test_vacuous_rule),
+            cmocka_unit_test(test_dangerous),
+            cmocka_unit_test(test_alias),
+            cmocka_unit_test(test_assert_never),
+            cmocka_unit_test(test_compare),
+            cmocka_unit_test(test_random_encoding),
+            cmocka_unit_test(test_random_compare),
+            cmocka_unit_test(test_bundle_replay),
+            cmocka_unit_test(test_coding_agent),
+            cmocka_unit_test(test_large),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
