@@ -237,6 +237,7 @@ typedef struct enc {
         Z3_ast *keep;
         int nkeep, capkeep;
         Z3_ast arg[6];
+        bool shared; /* a scope of the shared solver */
 } enc;
 
 static Z3_ast K(enc *e, Z3_ast a)
@@ -250,12 +251,38 @@ static Z3_ast K(enc *e, Z3_ast a)
         return a;
 }
 
+/* One solver serves a whole vf_check_sys or vf_compare_sys: a syscall's
+ * encoding lives in its own push/pop scope.  Creating a Z3 solver costs
+ * far more than a query here, so a solver per syscall would dominate. */
+static Z3_solver shared_solver;
+static vf *shared_owner;
+
+static void shared_begin(vf *v)
+{
+        shared_owner = v;
+        shared_solver = vf_solver(v);
+}
+
+static void shared_end(vf *v)
+{
+        if (shared_solver && shared_owner == v)
+                vf_solver_free(v, shared_solver);
+        shared_solver = NULL;
+        shared_owner = NULL;
+}
+
 static void enc_init(enc *e, vf *v)
 {
         memset(e, 0, sizeof *e);
         e->v = v;
         e->z = v->z;
-        e->s = vf_solver(v);
+        if (shared_solver && shared_owner == v) {
+                e->s = shared_solver;
+                e->shared = true;
+                Z3_solver_push(e->z, e->s);
+        } else {
+                e->s = vf_solver(v);
+        }
         for (int k = 0; k < 6; k++) {
                 char nm[8];
                 snprintf(nm, sizeof nm, "a%d", k);
@@ -265,11 +292,13 @@ static void enc_init(enc *e, vf *v)
 
 static void enc_free(enc *e)
 {
+        if (e->shared)
+                Z3_solver_pop(e->z, e->s, 1);
+        else if (e->s)
+                vf_solver_free(e->v, e->s);
         for (int i = 0; i < e->nkeep; i++)
                 Z3_dec_ref(e->z, e->keep[i]);
         free(e->keep);
-        if (e->s)
-                vf_solver_free(e->v, e->s);
         memset(e, 0, sizeof *e);
 }
 
@@ -1460,6 +1489,7 @@ static void check_asserts(sctx *x)
 void vf_check_sys(vf *v, const ir_policy *p)
 {
         sctx x = {.v = v, .p = p, .conflict_budget = 4000};
+        shared_begin(v);
         if (p->has_syscalls) {
                 vf_family(v, "anomalies");
                 check_anomalies(&x);
@@ -1482,6 +1512,7 @@ void vf_check_sys(vf *v, const ir_policy *p)
         }
         vf_family(v, "assertions");
         check_asserts(&x);
+        shared_end(v);
         vf_family_end(v);
 }
 
@@ -1571,6 +1602,7 @@ void vf_compare_sys(vf *v, const ir_policy *old, const ir_policy *new, vf_compar
         memset(out, 0, sizeof *out);
         out->domain = "syscalls";
         cmp_state st = {.v = v, .old = old, .new = new, .out = out};
+        shared_begin(v);
         for (int i = 0; i < old->nsyscalls; i++)
                 compare_one(&st, old->syscalls[i].name);
         for (int i = 0; i < new->nsyscalls; i++)
@@ -1587,6 +1619,7 @@ void vf_compare_sys(vf *v, const ir_policy *old, const ir_policy *new, vf_compar
                    : st.wider              ? VF_WIDER
                    : st.narrower           ? VF_NARROWER
                                            : VF_EQUIVALENT;
+        shared_end(v);
         vf_family_end(v);
 }
 
