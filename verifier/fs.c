@@ -219,7 +219,9 @@ static bool in_node(const fs_atoms *at, int node, int atom)
 
 typedef struct fs_pol {
         const ir_policy *p;
-        int *node; /* the node of each fs rule */
+        int *node;          /* the node of each fs rule */
+        Z3_ast ok;          /* a literal asserted equal to allowed(a, rt), or NULL */
+        Z3_ast by_right[9]; /* allowed(a, right) for a constant right, or NULL */
 } fs_pol;
 
 typedef struct fs_x {
@@ -322,13 +324,13 @@ static Z3_ast right_in(fs_x *x, unsigned rights)
         return mk_not(x, mk_eq(x, masked, mk_bv(x, 0, 4)));
 }
 
-static Z3_ast rule_matches(fs_x *x, const fs_pol *pp, int r)
+static Z3_ast rule_matches(fs_x *x, fs_pol *pp, int r)
 {
         return mk_and2(x, under(x, pp->node[r]), right_in(x, pp->p->fs[r].rights));
 }
 
 /* Some rule of kind `deny` matches (rule `skip` left out). */
-static Z3_ast some_matches(fs_x *x, const fs_pol *pp, bool deny, int skip)
+static Z3_ast some_matches(fs_x *x, fs_pol *pp, bool deny, int skip)
 {
         Z3_ast *t = malloc(((size_t)pp->p->nfs + 1) * sizeof *t);
         if (!t)
@@ -342,9 +344,54 @@ static Z3_ast some_matches(fs_x *x, const fs_pol *pp, bool deny, int skip)
         return out;
 }
 
-static Z3_ast allowed(fs_x *x, const fs_pol *pp)
+static Z3_ast allowed(fs_x *x, fs_pol *pp)
 {
         return mk_and2(x, some_matches(x, pp, false, -1), mk_not(x, some_matches(x, pp, true, -1)));
+}
+
+/* allowed(a, rt) over the rules with keep[r] set: the rules that can match
+ * the requests a query asks about, so the scope stays small. */
+static Z3_ast allowed_over(fs_x *x, fs_pol *pp, const bool *use)
+{
+        int n = pp->p->nfs, na = 0, nd = 0;
+        Z3_ast *al = malloc(((size_t)n + 1) * sizeof *al),
+               *de = malloc(((size_t)n + 1) * sizeof *de);
+        if (!al || !de)
+                abort();
+        for (int r = 0; r < n; r++)
+                if (use[r]) {
+                        if (pp->p->fs[r].deny)
+                                de[nd++] = rule_matches(x, pp, r);
+                        else
+                                al[na++] = rule_matches(x, pp, r);
+                }
+        Z3_ast out = mk_and2(x, mk_or(x, na, al), mk_not(x, mk_or(x, nd, de)));
+        free(al);
+        free(de);
+        return out;
+}
+
+/* allowed(a, rt) as one literal, asserted once per solver: every query
+ * then assumes it instead of internalizing the rules again. */
+static Z3_ast pol_ok(fs_x *x, fs_pol *pp)
+{
+        if (!pp->ok) {
+                pp->ok = fresh_lit(x, "fs_allowed");
+                Z3_solver_assert(x->z, x->s, mk_eq(x, pp->ok, allowed(x, pp)));
+        }
+        return pp->ok;
+}
+
+/* allowed(a, right) for one constant right. */
+static Z3_ast allowed_for(fs_x *x, fs_pol *pp, unsigned right)
+{
+        if (!pp->by_right[right]) {
+                Z3_ast rt = x->rt;
+                x->rt = mk_bv(x, right, 4);
+                pp->by_right[right] = allowed(x, pp);
+                x->rt = rt;
+        }
+        return pp->by_right[right];
 }
 
 static void fs_x_init(fs_x *x, vf *v)
@@ -362,16 +409,17 @@ static void fs_x_start(fs_x *x)
         x->a = keep(x, vf_bv_var(x->v, "fs_atom", x->at.bits));
         x->rt = keep(x, vf_bv_var(x->v, "fs_right", 4));
         x->s = vf_solver(x->v);
-        Z3_solver_assert(x->z, x->s,
-                         keep(x, Z3_mk_bvult(x->z, x->a,
-                                             mk_bv(x, (uint64_t)x->at.natoms, x->at.bits))));
-        Z3_ast one[4] = {right_is(x, RIGHT_READ), right_is(x, RIGHT_WRITE),
-                         right_is(x, RIGHT_EXEC), right_is(x, RIGHT_IOCTL)};
+        Z3_solver_assert(
+            x->z, x->s,
+            keep(x, Z3_mk_bvult(x->z, x->a, mk_bv(x, (uint64_t)x->at.natoms, x->at.bits))));
+        Z3_ast one[4] = {right_is(x, RIGHT_READ), right_is(x, RIGHT_WRITE), right_is(x, RIGHT_EXEC),
+                         right_is(x, RIGHT_IOCTL)};
         Z3_solver_assert(x->z, x->s, mk_or(x, 4, one));
 }
 
 static void fs_pol_init(fs_x *x, fs_pol *pp, const ir_policy *p)
 {
+        memset(pp, 0, sizeof *pp);
         pp->p = p;
         pp->node = arena_alloc(x->ar, ((size_t)p->nfs + 1) * sizeof *pp->node);
         for (int r = 0; r < p->nfs; r++)
@@ -437,7 +485,7 @@ static unsigned first_right(unsigned rights)
 }
 
 /* The first rule of kind `deny` matching (atom, right), or -1. */
-static int matching_rule(const fs_x *x, const fs_pol *pp, int atom, unsigned right, bool deny)
+static int matching_rule(const fs_x *x, fs_pol *pp, int atom, unsigned right, bool deny)
 {
         for (int r = 0; r < pp->p->nfs; r++)
                 if (pp->p->fs[r].deny == deny && (pp->p->fs[r].rights & right) &&
@@ -449,7 +497,8 @@ static int matching_rule(const fs_x *x, const fs_pol *pp, int atom, unsigned rig
 static const char *rule_text(fs_x *x, const ir_fs_rule *r)
 {
         return arena_printf(x->ar, "%s %s %s", r->deny ? "deny" : "allow",
-                            rights_str(x->ar, r->rights), path_str(x->ar, r->path.param, r->path.path));
+                            rights_str(x->ar, r->rights),
+                            path_str(x->ar, r->path.param, r->path.path));
 }
 
 static void loc_rule(fs_x *x, vf_finding *f, const ir_fs_rule *r, const char *label)
@@ -472,95 +521,117 @@ static void replay(fs_x *x, const ir_policy *p, const char *request, int expect)
 typedef struct fs_lits {
         Z3_ast *nomatch; /* per rule: "r does not match the request" */
         Z3_ast *match;   /* per rule: "r matches the request" */
-        Z3_ast some_allow;
+        Z3_ast *m;       /* per rule: its match formula over (a, rt), or NULL */
 } fs_lits;
 
-static void lits_init(fs_x *x, const fs_pol *pp, fs_lits *L)
+static void lits_init(fs_x *x, fs_pol *pp, fs_lits *L)
 {
         int n = pp->p->nfs;
         L->nomatch = arena_alloc(x->ar, ((size_t)n + 1) * sizeof(Z3_ast));
         L->match = arena_alloc(x->ar, ((size_t)n + 1) * sizeof(Z3_ast));
+        L->m = arena_alloc(x->ar, ((size_t)n + 1) * sizeof(Z3_ast));
         for (int r = 0; r < n; r++) {
-                Z3_ast m = rule_matches(x, pp, r);
                 L->nomatch[r] = fresh_lit(x, "fs_off");
                 L->match[r] = fresh_lit(x, "fs_on");
-                Z3_solver_assert(x->z, x->s, mk_implies(x, L->nomatch[r], mk_not(x, m)));
-                Z3_solver_assert(x->z, x->s, mk_implies(x, L->match[r], m));
         }
-        L->some_allow = fresh_lit(x, "fs_some_allow");
-        Z3_solver_assert(x->z, x->s,
-                         mk_implies(x, L->some_allow, some_matches(x, pp, false, -1)));
 }
 
-/* Check the fixed literals plus "rule does not match" for each rule of
- * `rules`.  On UNSAT, rules is shrunk to a minimal subset that keeps it
- * UNSAT (core, then deletion).  Returns the first answer. */
-static Z3_lbool check_cover(fs_x *x, const fs_lits *L, const Z3_ast *fixed, int nfixed, int *rules,
-                            int *nrules, const char *what)
+static Z3_ast lit_match(fs_x *x, fs_pol *pp, fs_lits *L, int r)
+{
+        if (!L->m[r])
+                L->m[r] = rule_matches(x, pp, r);
+        return L->m[r];
+}
+
+/* "r matches" as a definition for the current scope. */
+static Z3_ast def_match(fs_x *x, fs_pol *pp, fs_lits *L, int r)
+{
+        return mk_implies(x, L->match[r], lit_match(x, pp, L, r));
+}
+
+/* In a scope of its own: assert `defs`, and "rule does not match" for
+ * each rule of `rules`; check with the fixed literals and those.  On
+ * UNSAT, rules is shrunk to a minimal subset that keeps it UNSAT (the
+ * core, then deletion); on SAT, *atom and *right get the model's request.
+ * Only the rules that can overlap are ever passed, so each scope is
+ * small. */
+static Z3_lbool check_cover(fs_x *x, fs_pol *pp, fs_lits *L, const Z3_ast *defs, int ndefs,
+                            const Z3_ast *fixed, int nfixed, int *rules, int *nrules, int *atom,
+                            unsigned *right, const char *what)
 {
         int n = *nrules;
         Z3_ast *lits = malloc(((size_t)n + (size_t)nfixed + 1) * sizeof *lits);
         if (!lits)
                 abort();
+        Z3_solver_push(x->z, x->s);
+        for (int i = 0; i < ndefs; i++)
+                Z3_solver_assert(x->z, x->s, defs[i]);
         for (int i = 0; i < nfixed; i++)
                 lits[i] = fixed[i];
-        for (int i = 0; i < n; i++)
-                lits[nfixed + i] = L->nomatch[rules[i]];
-        Z3_lbool res = vf_check_assumptions(x->v, x->s, (unsigned)(nfixed + n), lits, what);
-        if (res != Z3_L_FALSE) {
-                free(lits);
-                return res;
-        }
-        /* the core: keep the rules whose literal is in it */
-        Z3_ast_vector core = Z3_solver_get_unsat_core(x->z, x->s);
-        Z3_ast_vector_inc_ref(x->z, core);
-        unsigned nc = Z3_ast_vector_size(x->z, core);
-        int m = 0;
         for (int i = 0; i < n; i++) {
-                bool in = false;
-                for (unsigned k = 0; k < nc && !in; k++)
-                        in = Z3_ast_vector_get(x->z, core, k) == L->nomatch[rules[i]];
-                if (in)
-                        rules[m++] = rules[i];
+                int r = rules[i];
+                Z3_solver_assert(x->z, x->s,
+                                 mk_implies(x, L->nomatch[r], mk_not(x, lit_match(x, pp, L, r))));
+                lits[nfixed + i] = L->nomatch[r];
         }
-        Z3_ast_vector_dec_ref(x->z, core);
-        /* deletion: drop each rule the rest still covers without */
-        for (int i = 0; i < m;) {
-                int k = 0;
-                for (int j = 0; j < m; j++)
-                        if (j != i)
-                                lits[nfixed + k++] = L->nomatch[rules[j]];
-                if (vf_check_assumptions(x->v, x->s, (unsigned)(nfixed + k), lits, what) ==
-                    Z3_L_FALSE) {
-                        memmove(&rules[i], &rules[i + 1], (size_t)(m - i - 1) * sizeof *rules);
-                        m--;
-                } else {
-                        i++;
+        Z3_lbool res = vf_check_assumptions(x->v, x->s, (unsigned)(nfixed + n), lits, what);
+        if (res == Z3_L_TRUE && atom)
+                model_request(x, atom, right);
+        if (res == Z3_L_FALSE) {
+                /* the core: keep the rules whose literal is in it */
+                Z3_ast_vector core = Z3_solver_get_unsat_core(x->z, x->s);
+                Z3_ast_vector_inc_ref(x->z, core);
+                unsigned nc = Z3_ast_vector_size(x->z, core);
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                        bool in = false;
+                        for (unsigned k = 0; k < nc && !in; k++)
+                                in = Z3_ast_vector_get(x->z, core, k) == L->nomatch[rules[i]];
+                        if (in)
+                                rules[m++] = rules[i];
                 }
+                Z3_ast_vector_dec_ref(x->z, core);
+                /* deletion: drop each rule the rest still covers without */
+                for (int i = 0; i < m;) {
+                        int k = 0;
+                        for (int j = 0; j < m; j++)
+                                if (j != i)
+                                        lits[nfixed + k++] = L->nomatch[rules[j]];
+                        if (vf_check_assumptions(x->v, x->s, (unsigned)(nfixed + k), lits, what) ==
+                            Z3_L_FALSE) {
+                                memmove(&rules[i], &rules[i + 1],
+                                        (size_t)(m - i - 1) * sizeof *rules);
+                                m--;
+                        } else {
+                                i++;
+                        }
+                }
+                *nrules = m;
         }
-        *nrules = m;
+        Z3_solver_pop(x->z, x->s, 1);
         free(lits);
         return res;
 }
 
 /* ---- §5.1 anomalies ---- */
 
-static vf_finding *report_rule(fs_x *x, const fs_pol *pp, int r, const char *name,
-                               vf_severity sev, const char *layer, const char *msg)
+static vf_finding *report_rule(fs_x *x, fs_pol *pp, int r, const char *name, vf_severity sev,
+                               const char *layer, const char *msg)
 {
         vf_finding *f = vf_report(x->v, pp->p, name, sev, layer, "%s", msg);
         loc_rule(x, f, &pp->p->fs[r], "this rule");
         return f;
 }
 
-static void add_cover_locs(fs_x *x, const fs_pol *pp, vf_finding *f, const int *rules, int n)
+static void add_cover_locs(fs_x *x, fs_pol *pp, vf_finding *f, const int *rules, int n)
 {
         for (int i = 0; i < n; i++)
                 loc_rule(x, f, &pp->p->fs[rules[i]],
-                         pp->p->fs[rules[i]].deny ? "covered by this deny" : "covered by this allow");
+                         pp->p->fs[rules[i]].deny ? "covered by this deny"
+                                                  : "covered by this allow");
 }
 
-static void check_vacuous(fs_x *x, const fs_pol *pp, int r)
+static void check_vacuous(fs_x *x, fs_pol *pp, int r)
 {
         const ir_fs_rule *rule = &pp->p->fs[r];
         arena *ar = x->ar;
@@ -590,7 +661,15 @@ static void check_vacuous(fs_x *x, const fs_pol *pp, int r)
         replay(x, pp->p, f->witness, rule->deny ? 0 : -1);
 }
 
-static void check_allow(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool *active)
+/* Can rules r and o match one request?  Their subtrees and rights meet. */
+static bool overlaps(fs_x *x, fs_pol *pp, int r, int o)
+{
+        int a = pp->node[r], b = pp->node[o];
+        return a <= x->at.n[b].hi && b <= x->at.n[a].hi &&
+               (pp->p->fs[r].rights & pp->p->fs[o].rights);
+}
+
+static void check_allow(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
 {
         const ir_policy *p = pp->p;
         const ir_fs_rule *rule = &p->fs[r];
@@ -599,15 +678,20 @@ static void check_allow(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool
         if (!rules)
                 abort();
         const char *path = atom_str(&x->at, ar, pp->node[r]);
+        Z3_ast def = def_match(x, pp, L, r);
         /* shadowed: every request it matches is denied */
         for (int d = 0; d < p->nfs; d++)
-                if (p->fs[d].deny && active[d])
+                if (p->fs[d].deny && active[d] && overlaps(x, pp, r, d))
                         rules[n++] = d;
-        Z3_lbool res = check_cover(x, L, &L->match[r], 1, rules, &n, "fs shadowed allow");
+        int atom = -1;
+        unsigned right = 0;
+        Z3_lbool res = check_cover(x, pp, L, &def, 1, &L->match[r], 1, rules, &n, &atom, &right,
+                                   "fs shadowed allow");
         if (res == Z3_L_FALSE) {
                 vf_finding *f = report_rule(
                     x, pp, r, "shadowed-rule", VF_WARNING, "landlock",
-                    arena_printf(ar, "`%s` grants nothing: every request it matches is denied by %s",
+                    arena_printf(ar,
+                                 "`%s` grants nothing: every request it matches is denied by %s",
                                  rule_text(x, rule),
                                  n == 1 ? "the deny rule below" : "the deny rules below together"));
                 add_cover_locs(x, pp, f, rules, n);
@@ -622,16 +706,14 @@ static void check_allow(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool
                 free(rules);
                 return;
         }
-        /* a request it grants (it matches, no deny does): the witness */
-        int atom;
-        unsigned right;
-        model_request(x, &atom, &right);
-        /* redundant: what it grants, other allows grant */
+        /* atom, right: a request it grants (it matches, no deny does).
+         * redundant: what it grants, other allows grant */
         n = 0;
         for (int o = 0; o < p->nfs; o++)
-                if (o != r && active[o])
+                if (o != r && active[o] && overlaps(x, pp, r, o))
                         rules[n++] = o;
-        res = check_cover(x, L, &L->match[r], 1, rules, &n, "fs redundant allow");
+        res = check_cover(x, pp, L, &def, 1, &L->match[r], 1, rules, &n, NULL, NULL,
+                          "fs redundant allow");
         if (res == Z3_L_FALSE) {
                 vf_finding *f = report_rule(
                     x, pp, r, "redundant-rule", VF_WARNING, "landlock",
@@ -648,13 +730,14 @@ static void check_allow(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool
                 if (!(rule->rights & b))
                         continue;
                 Z3_ast lit = fresh_lit(x, "fs_right");
-                Z3_solver_assert(x->z, x->s, mk_implies(x, lit, right_is(x, b)));
+                Z3_ast defs[2] = {def, mk_implies(x, lit, right_is(x, b))};
                 Z3_ast fixed[2] = {L->match[r], lit};
                 n = 0;
                 for (int d = 0; d < p->nfs; d++)
-                        if (p->fs[d].deny)
+                        if (p->fs[d].deny && (p->fs[d].rights & b) && overlaps(x, pp, r, d))
                                 rules[n++] = d;
-                if (check_cover(x, L, fixed, 2, rules, &n, "fs overridden allow") != Z3_L_FALSE)
+                if (!n || check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL,
+                                      "fs overridden allow") != Z3_L_FALSE)
                         continue;
                 vf_finding *f = report_rule(
                     x, pp, r, "overridden-allow", VF_WARNING, "landlock",
@@ -668,7 +751,7 @@ static void check_allow(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool
         free(rules);
 }
 
-static void check_deny(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool *active)
+static void check_deny(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
 {
         const ir_policy *p = pp->p;
         const ir_fs_rule *rule = &p->fs[r];
@@ -676,8 +759,24 @@ static void check_deny(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool 
         int *rules = malloc(((size_t)p->nfs + 1) * sizeof *rules), n = 0;
         if (!rules)
                 abort();
-        Z3_ast fixed[2] = {L->match[r], L->some_allow};
-        Z3_lbool res = check_cover(x, L, fixed, 2, rules, &n, "fs dead deny");
+        /* "some allow matches", over the allows that can meet this deny */
+        for (int o = 0; o < p->nfs; o++)
+                if (!p->fs[o].deny && overlaps(x, pp, r, o))
+                        rules[n++] = o;
+        Z3_ast *ms = malloc(((size_t)n + 1) * sizeof *ms);
+        if (!ms)
+                abort();
+        for (int i = 0; i < n; i++)
+                ms[i] = lit_match(x, pp, L, rules[i]);
+        Z3_ast some = fresh_lit(x, "fs_some_allow");
+        Z3_ast defs[2] = {def_match(x, pp, L, r), mk_implies(x, some, mk_or(x, n, ms))};
+        free(ms);
+        Z3_ast fixed[2] = {L->match[r], some};
+        int atom = -1;
+        unsigned right = 0;
+        n = 0;
+        Z3_lbool res =
+            check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, &atom, &right, "fs dead deny");
         if (res == Z3_L_FALSE) {
                 vf_finding *f = report_rule(
                     x, pp, r, "dead-rule", VF_WARNING, "landlock",
@@ -697,13 +796,11 @@ static void check_deny(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool 
                 free(rules);
                 return;
         }
-        int atom;
-        unsigned right;
-        model_request(x, &atom, &right);
         for (int o = 0; o < p->nfs; o++)
-                if (o != r && p->fs[o].deny && active[o])
+                if (o != r && p->fs[o].deny && active[o] && overlaps(x, pp, r, o))
                         rules[n++] = o;
-        if (check_cover(x, L, fixed, 2, rules, &n, "fs shadowed deny") == Z3_L_FALSE) {
+        if (check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL, "fs shadowed deny") ==
+            Z3_L_FALSE) {
                 vf_finding *f = report_rule(
                     x, pp, r, "shadowed-rule", VF_WARNING, "landlock",
                     arena_printf(ar, "`%s` is covered: everything it denies, %s already den%s",
@@ -719,7 +816,7 @@ static void check_deny(fs_x *x, const fs_pol *pp, const fs_lits *L, int r, bool 
         free(rules);
 }
 
-static void check_anomalies(fs_x *x, const fs_pol *pp)
+static void check_anomalies(fs_x *x, fs_pol *pp)
 {
         const ir_policy *p = pp->p;
         if (!p->nfs)
@@ -749,11 +846,18 @@ static void check_anomalies(fs_x *x, const fs_pol *pp)
 /* The well-known locations.  Home-relative secrets are checked under
  * $HOME, /root, a fresh user of /home and every /home/USER the policy
  * names; std/secrets.osh lists the same under $HOME and /root (tested). */
-static const char *const secret_system[] = {
-    "/etc/shadow",  "/etc/gshadow",           "/etc/shadow-",
-    "/etc/gshadow-", "/etc/ssl/private",      "/etc/ssh/ssh_host_rsa_key",
-    "/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key", "/etc/security/opasswd",
-    "/run/secrets",  "/var/run/secrets",      NULL};
+static const char *const secret_system[] = {"/etc/shadow",
+                                            "/etc/gshadow",
+                                            "/etc/shadow-",
+                                            "/etc/gshadow-",
+                                            "/etc/ssl/private",
+                                            "/etc/ssh/ssh_host_rsa_key",
+                                            "/etc/ssh/ssh_host_ecdsa_key",
+                                            "/etc/ssh/ssh_host_ed25519_key",
+                                            "/etc/security/opasswd",
+                                            "/run/secrets",
+                                            "/var/run/secrets",
+                                            NULL};
 static const char *const secret_home[] = {"/.ssh",
                                           "/.aws",
                                           "/.config/gcloud",
@@ -773,8 +877,8 @@ static const char *const secret_home[] = {"/.ssh",
                                           NULL};
 /* Literal roots under which `.env` files of projects are looked for (with
  * every parameter-rooted allow). */
-static const char *const env_roots[] = {"/home", "/root", "/srv", "/workspace", "/app",
-                                        "/var/www", NULL};
+static const char *const env_roots[] = {"/home", "/root",    "/srv", "/workspace",
+                                        "/app",  "/var/www", NULL};
 
 /* Unix sockets of daemons that hold more privilege than the agent; hidden
  * says osh-run's mount view hides it unless a rule names it or something
@@ -783,27 +887,48 @@ static const struct {
         const char *path;
         bool hidden;
 } control_sockets[] = {
-    {"/run/docker.sock", true},      {"/var/run/docker.sock", true},
-    {"/run/containerd", true},       {"/var/run/containerd", false},
-    {"/run/podman", true},           {"/var/run/podman", false},
-    {"/run/dbus", true},             {"/var/run/dbus", true},
-    {"/run/systemd/private", true},  {"/run/user", true},
-    {"/tmp/.X11-unix", true},        {"/run/libvirt", false},
-    {"/var/run/libvirt", false},     {"/run/crio", false},
-    {"/run/buildkit", false},        {"/run/snapd.socket", false},
+    {"/run/docker.sock", true},
+    {"/var/run/docker.sock", true},
+    {"/run/containerd", true},
+    {"/var/run/containerd", false},
+    {"/run/podman", true},
+    {"/var/run/podman", false},
+    {"/run/dbus", true},
+    {"/var/run/dbus", true},
+    {"/run/systemd/private", true},
+    {"/run/user", true},
+    {"/tmp/.X11-unix", true},
+    {"/run/libvirt", false},
+    {"/var/run/libvirt", false},
+    {"/run/crio", false},
+    {"/run/buildkit", false},
+    {"/run/snapd.socket", false},
     {"/tmp/ssh-" FS_FRESH, false}, /* ssh-agent: $SSH_AUTH_SOCK, /tmp/ssh-XXXXXX/agent.PID */
     {NULL, false}};
 
 /* Sandbox and host control files: writing them changes the sandbox, the
  * kernel's settings or what the launcher runs next time. */
-static const char *const control_files[] = {
-    "/proc/sys",           "/proc/sysrq-trigger",    "/proc/self/attr",
-    "/proc/self/uid_map",  "/proc/self/gid_map",     "/proc/self/setgroups",
-    "/sys",                "/sys/fs/cgroup",         "/sys/kernel/security",
-    "/sys/fs/bpf",         "/etc/ld.so.preload",     "/etc/ld.so.conf",
-    "/etc/ld.so.conf.d",   "/etc/ld.so.cache",       "/usr/bin/osh-run",
-    "/usr/bin/osh-proxy",  "/usr/bin/oshc",          "/usr/local/bin/osh-run",
-    "/usr/local/bin/osh-proxy", "/usr/local/bin/oshc", NULL};
+static const char *const control_files[] = {"/proc/sys",
+                                            "/proc/sysrq-trigger",
+                                            "/proc/self/attr",
+                                            "/proc/self/uid_map",
+                                            "/proc/self/gid_map",
+                                            "/proc/self/setgroups",
+                                            "/sys",
+                                            "/sys/fs/cgroup",
+                                            "/sys/kernel/security",
+                                            "/sys/fs/bpf",
+                                            "/etc/ld.so.preload",
+                                            "/etc/ld.so.conf",
+                                            "/etc/ld.so.conf.d",
+                                            "/etc/ld.so.cache",
+                                            "/usr/bin/osh-run",
+                                            "/usr/bin/osh-proxy",
+                                            "/usr/bin/oshc",
+                                            "/usr/local/bin/osh-run",
+                                            "/usr/local/bin/osh-proxy",
+                                            "/usr/local/bin/oshc",
+                                            NULL};
 
 /* Is `path` at or beneath one of env_roots? */
 static bool under_env_root(const char *path)
@@ -848,8 +973,9 @@ static void add_targets(fs_x *x, const ir_policy *p)
                 const ir_path *rp = &p->fs[r].path;
                 if (!p->fs[r].deny && (rp->param || under_env_root(rp->path)))
                         atoms_add(at, rp->param,
-                                  !strcmp(rp->path, "/") ? "/.env"
-                                                         : arena_printf(x->ar, "%s/.env", rp->path));
+                                  !strcmp(rp->path, "/")
+                                      ? "/.env"
+                                      : arena_printf(x->ar, "%s/.env", rp->path));
         }
 }
 
@@ -862,7 +988,7 @@ typedef struct fs_hit {
 
 /* Requests at or beneath one of `targets` with a right of `rights` that
  * p allows, one per granting allow rule (at most `max`). */
-static int find_reach(fs_x *x, const fs_pol *pp, const int *targets, int ntargets, unsigned rights,
+static int find_reach(fs_x *x, fs_pol *pp, const int *targets, int ntargets, unsigned rights,
                       fs_hit *hits, int max, const char *what)
 {
         Z3_ast *t = malloc(((size_t)ntargets + 1) * sizeof *t);
@@ -873,10 +999,19 @@ static int find_reach(fs_x *x, const fs_pol *pp, const int *targets, int ntarget
                 if (targets[i] >= 0)
                         t[nt++] = under(x, targets[i]);
         int n = 0;
+        bool *use = calloc((size_t)pp->p->nfs + 1, sizeof *use);
+        if (!use)
+                abort();
+        for (int r = 0; r < pp->p->nfs; r++)
+                for (int i = 0; i < ntargets && !use[r]; i++) {
+                        int a = pp->node[r], b = targets[i];
+                        use[r] = b >= 0 && a <= x->at.n[b].hi && b <= x->at.n[a].hi;
+                }
         Z3_solver_push(x->z, x->s);
         Z3_solver_assert(x->z, x->s, mk_or(x, nt, t));
         Z3_solver_assert(x->z, x->s, right_in(x, rights));
-        Z3_solver_assert(x->z, x->s, allowed(x, pp));
+        Z3_solver_assert(x->z, x->s, allowed_over(x, pp, use));
+        free(use);
         while (n < max && vf_check(x->v, x->s, what) == Z3_L_TRUE) {
                 fs_hit *h = &hits[n];
                 model_request(x, &h->atom, &h->right);
@@ -899,12 +1034,18 @@ static int find_reach(fs_x *x, const fs_pol *pp, const int *targets, int ntarget
 }
 
 /* Is (node, right) allowed?  1, 0, or -1 when the solver cannot say. */
-static int allowed_at(fs_x *x, const fs_pol *pp, int atom, unsigned right)
+static int allowed_at(fs_x *x, fs_pol *pp, int atom, unsigned right)
 {
+        bool *use = calloc((size_t)pp->p->nfs + 1, sizeof *use);
+        if (!use)
+                abort();
+        for (int r = 0; r < pp->p->nfs; r++)
+                use[r] = in_node(&x->at, pp->node[r], atom) && (pp->p->fs[r].rights & right);
         Z3_solver_push(x->z, x->s);
         Z3_solver_assert(x->z, x->s, atom_is(x, atom));
         Z3_solver_assert(x->z, x->s, right_is(x, right));
-        Z3_solver_assert(x->z, x->s, allowed(x, pp));
+        Z3_solver_assert(x->z, x->s, allowed_over(x, pp, use));
+        free(use);
         Z3_lbool r = vf_check(x->v, x->s, "fs decision");
         Z3_solver_pop(x->z, x->s, 1);
         return r == Z3_L_TRUE ? 1 : r == Z3_L_FALSE ? 0 : -1;
@@ -917,20 +1058,13 @@ static const char *hit_path(fs_x *x, const fs_hit *h)
         return atom_str(&x->at, x->ar, h->atom);
 }
 
-static void check_wx(fs_x *x, const fs_pol *pp)
+static void check_wx(fs_x *x, fs_pol *pp)
 {
-        /* allowed(a, write) && allowed(a, exec): two copies of the request
-         * right, one per right */
-        Z3_ast aw[2], ax[2];
         Z3_ast rt = x->rt;
-        x->rt = mk_bv(x, RIGHT_WRITE, 4);
-        aw[0] = allowed(x, pp);
-        x->rt = mk_bv(x, RIGHT_EXEC, 4);
-        ax[0] = allowed(x, pp);
-        x->rt = rt;
+        Z3_ast aw = allowed_for(x, pp, RIGHT_WRITE), ax = allowed_for(x, pp, RIGHT_EXEC);
         Z3_solver_push(x->z, x->s);
-        Z3_solver_assert(x->z, x->s, aw[0]);
-        Z3_solver_assert(x->z, x->s, ax[0]);
+        Z3_solver_assert(x->z, x->s, aw);
+        Z3_solver_assert(x->z, x->s, ax);
         for (int k = 0; k < FS_MAX_REPORTS && vf_check(x->v, x->s, "fs wx-path") == Z3_L_TRUE;
              k++) {
                 int atom;
@@ -942,8 +1076,14 @@ static void check_wx(fs_x *x, const fs_pol *pp)
                         vf_internal(x->v, "fs: wx-path model the atoms do not explain");
                         break;
                 }
-                const char *file = fresh_child(&x->at, x->ar, x->at.n[atom].param,
-                                               x->at.n[atom].path);
+                /* a file under it; a leaf the exec grant names is likely a file
+                 * itself (/usr/bin/git) */
+                const fs_node *nd = &x->at.n[atom];
+                const ir_path *xp = &pp->p->fs[rx].path;
+                const char *file = nd->hi == atom && same_universe(xp->param, nd->param) &&
+                                           !strcmp(xp->path, nd->path)
+                                       ? atom_str(&x->at, x->ar, atom)
+                                       : fresh_child(&x->at, x->ar, nd->param, nd->path);
                 vf_finding *f =
                     vf_report(x->v, pp->p, "wx-path", VF_ERROR, "landlock",
                               "%s is writable and executable: the agent can write a program there "
@@ -1023,7 +1163,7 @@ static void add_identity_targets(fs_x *x, const ir_policy *p)
         }
 }
 
-static void check_identities(fs_x *x, const fs_pol *pp)
+static void check_identities(fs_x *x, fs_pol *pp)
 {
         const ir_policy *p = pp->p;
         fs_identity *id;
@@ -1056,17 +1196,20 @@ static void check_identities(fs_x *x, const fs_pol *pp)
                     x->v, p, "writable-identity", VF_ERROR, "landlock",
                     "%s %s lies %s a writable path: the agent can replace it and inherit %s",
                     id[i].net_rule >= 0 ? "the `from` binary" : "the exec-granted file", who,
-                    at == node ? "on" : "in", id[i].net_rule >= 0 ? "its network grants" : "its exec grant");
+                    at == node ? "on" : "in",
+                    id[i].net_rule >= 0 ? "its network grants" : "its exec grant");
                 if (id[i].net_rule >= 0)
-                        vf_loc_add(x->v, f, p->net[id[i].net_rule].where, p->net[id[i].net_rule].origin,
+                        vf_loc_add(x->v, f, p->net[id[i].net_rule].where,
+                                   p->net[id[i].net_rule].origin,
                                    "grants the network to this binary");
                 else
                         loc_rule(x, f, &p->fs[id[i].fs_rule], "grants exec");
                 if (grant >= 0)
                         loc_rule(x, f, &p->fs[grant], "grants write");
                 vf_witness(x->v, f, "write %s", atom_str(&x->at, x->ar, at));
-                vf_fix(x->v, f, "deny write on %s (and its directory), or take the binary from a "
-                                "read-only location",
+                vf_fix(x->v, f,
+                       "deny write on %s (and its directory), or take the binary from a "
+                       "read-only location",
                        who);
                 replay(x, p, f->witness, 1);
                 reported++;
@@ -1080,13 +1223,13 @@ typedef struct reach_spec {
         vf_severity sev;
         const char *layer;
         unsigned rights;
-        const char *what;  /* "reads the secret", ... */
+        const char *what; /* "reads the secret", ... */
         const char *fix;
 } reach_spec;
 
-static void report_reach(fs_x *x, const fs_pol *pp, const reach_spec *spec, const int *targets,
+static void report_reach(fs_x *x, fs_pol *pp, const reach_spec *spec, const int *targets,
                          const char *const *tnames, int nt,
-                         vf_severity (*sev_of)(fs_x *, const fs_pol *, const fs_hit *, const char *),
+                         vf_severity (*sev_of)(fs_x *, fs_pol *, const fs_hit *, const char *),
                          const char *(*fix_of)(fs_x *, const fs_hit *, const char *))
 {
         fs_hit hits[FS_MAX_REPORTS];
@@ -1096,10 +1239,10 @@ static void report_reach(fs_x *x, const fs_pol *pp, const reach_spec *spec, cons
                 const char *tname = tnames[h->target];
                 const char *path = hit_path(x, h);
                 vf_severity sev = sev_of ? sev_of(x, pp, h, tname) : spec->sev;
-                vf_finding *f = vf_report(x->v, pp->p, spec->name, sev, spec->layer,
-                                          "%s %s: `%s` allows %s %s", spec->what, tname,
-                                          rule_text(x, &pp->p->fs[h->allow]),
-                                          right_name(h->right), path);
+                vf_finding *f =
+                    vf_report(x->v, pp->p, spec->name, sev, spec->layer, "%s %s: `%s` allows %s %s",
+                              spec->what, tname, rule_text(x, &pp->p->fs[h->allow]),
+                              right_name(h->right), path);
                 loc_rule(x, f, &pp->p->fs[h->allow], "grants it");
                 vf_witness(x->v, f, "%s %s", right_name(h->right), path);
                 vf_fix(x->v, f, "%s", fix_of ? fix_of(x, h, tname) : spec->fix);
@@ -1112,7 +1255,7 @@ static const char *secret_fix(fs_x *x, const fs_hit *h, const char *tname)
         return arena_printf(x->ar, "`deny %s;` (or narrow the allow)", tname);
 }
 
-static void check_secrets(fs_x *x, const fs_pol *pp)
+static void check_secrets(fs_x *x, fs_pol *pp)
 {
         const ir_policy *p = pp->p;
         int cap = 256 + p->nfs, n = 0;
@@ -1134,17 +1277,17 @@ static void check_secrets(fs_x *x, const fs_pol *pp)
                 const ir_path *rp = &p->fs[r].path;
                 if (p->fs[r].deny || !(rp->param || under_env_root(rp->path)))
                         continue;
-                const char *s = !strcmp(rp->path, "/") ? "/.env"
-                                                       : arena_printf(x->ar, "%s/.env", rp->path);
+                const char *s =
+                    !strcmp(rp->path, "/") ? "/.env" : arena_printf(x->ar, "%s/.env", rp->path);
                 t[n] = atoms_find(&x->at, rp->param, s);
                 names[n++] = path_str(x->ar, rp->param, s);
         }
-        reach_spec spec = {"secret-read", VF_ERROR, "landlock", RIGHT_READ, "the agent reads the secret",
-                           NULL};
+        reach_spec spec = {
+            "secret-read", VF_ERROR, "landlock", RIGHT_READ, "the agent reads the secret", NULL};
         report_reach(x, pp, &spec, t, names, n, NULL, secret_fix);
 }
 
-static vf_severity socket_sev(fs_x *x, const fs_pol *pp, const fs_hit *h, const char *tname)
+static vf_severity socket_sev(fs_x *x, fs_pol *pp, const fs_hit *h, const char *tname)
 {
         for (int i = 0; control_sockets[i].path; i++) {
                 if (strcmp(control_sockets[i].path, tname))
@@ -1158,13 +1301,16 @@ static vf_severity socket_sev(fs_x *x, const fs_pol *pp, const fs_hit *h, const 
 
 static const char *socket_fix(fs_x *x, const fs_hit *h, const char *tname)
 {
+        if (!strncmp(tname, "/tmp/ssh-", 9))
+                return "grant a private scratch directory instead of /tmp (the agent can list "
+                       "/tmp and connect to /tmp/ssh-*/agent.*), or deny `socket` for AF_UNIX";
         return arena_printf(x->ar,
                             "`deny %s;` and deny `socket` for AF_UNIX in syscalls when the agent "
                             "needs no Unix sockets (Landlock does not mediate connect)",
                             tname);
 }
 
-static void check_sockets(fs_x *x, const fs_pol *pp)
+static void check_sockets(fs_x *x, fs_pol *pp)
 {
         int t[64];
         const char *names[64];
@@ -1173,8 +1319,12 @@ static void check_sockets(fs_x *x, const fs_pol *pp)
                 t[n] = atoms_find(&x->at, NULL, control_sockets[i].path);
                 names[n++] = control_sockets[i].path;
         }
-        reach_spec spec = {"control-socket", VF_ERROR, "mounts", RIGHT_READ | RIGHT_WRITE,
-                           "the agent reaches the control socket", NULL};
+        reach_spec spec = {"control-socket",
+                           VF_ERROR,
+                           "mounts",
+                           RIGHT_READ | RIGHT_WRITE,
+                           "the agent reaches the control socket",
+                           NULL};
         report_reach(x, pp, &spec, t, names, n, socket_sev, socket_fix);
 }
 
@@ -1183,7 +1333,7 @@ static const char *control_fix(fs_x *x, const fs_hit *h, const char *tname)
         return arena_printf(x->ar, "`deny write %s;` (or narrow the allow)", tname);
 }
 
-static void check_self_modify(fs_x *x, const fs_pol *pp)
+static void check_self_modify(fs_x *x, fs_pol *pp)
 {
         int t[64];
         const char *names[64];
@@ -1192,31 +1342,47 @@ static void check_self_modify(fs_x *x, const fs_pol *pp)
                 t[n] = atoms_find(&x->at, NULL, control_files[i]);
                 names[n++] = control_files[i];
         }
-        reach_spec spec = {"self-modify", VF_ERROR, "landlock", RIGHT_WRITE,
-                           "the agent writes the control file", NULL};
+        reach_spec spec = {
+            "self-modify", VF_ERROR, "landlock", RIGHT_WRITE, "the agent writes the control file",
+            NULL};
         report_reach(x, pp, &spec, t, names, n, NULL, control_fix);
 }
 
 /* ---- landlock-abi ---- */
+
+/* The atom of a model of `cond`, or -1 when there is none. */
+static int find_atom(fs_x *x, Z3_ast cond, const char *what)
+{
+        int atom = -1;
+        unsigned right;
+        Z3_solver_push(x->z, x->s);
+        Z3_solver_assert(x->z, x->s, cond);
+        if (vf_check(x->v, x->s, what) == Z3_L_TRUE)
+                model_request(x, &atom, &right);
+        Z3_solver_pop(x->z, x->s, 1);
+        return atom;
+}
 
 /* What the policy relies on that needs a Landlock ABI above the declared
  * minimum (backends/landlock.c landlock_min_abi): truncate (3) wherever
  * write is denied, bind rules (4), device ioctls (5) once ioctl is granted.
  * Under best-effort, Landlock itself (1) may be missing when no ABI is
  * declared. */
-static void report_abi(fs_x *x, const fs_pol *pp, int need, const char *what, const char *request,
+static void report_abi(fs_x *x, fs_pol *pp, int need, const char *what, const char *request,
                        int expect, span where, const char *origin)
 {
         const ir_policy *p = pp->p;
         bool be = p->landlock_best_effort;
-        vf_finding *f = vf_report(
-            x->v, p, "landlock-abi", be ? VF_WARNING : VF_ERROR, "landlock",
-            "%s needs Landlock ABI %d but the policy declares %d%s: %s", what, need,
-            p->landlock_abi,
-            be ? " and is best-effort, so osh-run runs below it unenforced"
-               : ", and osh-run will refuse every kernel below ABI " ,
-            be ? "the request below is not enforced there"
-               : arena_printf(x->ar, "%d anyway", need));
+        vf_finding *f =
+            be ? vf_report(x->v, p, "landlock-abi", VF_WARNING, "landlock",
+                           "%s needs Landlock ABI %d, above the declared %d, and the policy is "
+                           "best-effort: on an older kernel osh-run runs without enforcing it",
+                           what, need, p->landlock_abi)
+               : vf_report(x->v, p, "landlock-abi", VF_ERROR, "landlock",
+                           "%s needs Landlock ABI %d, above the declared %d: osh-run refuses "
+                           "kernels below ABI %d anyway, so the declaration misstates what the "
+                           "policy needs",
+                           what, need, p->landlock_abi, need);
         vf_loc_add(x->v, f, where, origin, "needs the higher ABI");
         vf_loc_add(x->v, f, p->where, NULL, "the policy");
         vf_witness(x->v, f, "%s", request);
@@ -1226,20 +1392,23 @@ static void report_abi(fs_x *x, const fs_pol *pp, int need, const char *what, co
                 replay(x, p, request, expect);
 }
 
-static void check_landlock_abi(fs_x *x, const fs_pol *pp)
+static void check_landlock_abi(fs_x *x, fs_pol *pp)
 {
         const ir_policy *p = pp->p;
         int declared = p->landlock_abi;
         if (!p->landlock_best_effort && declared <= 0)
                 return; /* nothing declared: oshc computes the minimum, osh-run enforces it */
         arena *ar = x->ar;
-        /* a denied request: readable and not writable if any, else outside */
+        /* a denied write: on a readable file if any, else outside */
         int atom = -1;
-        for (int i = 0; i < x->at.nn && atom < 0; i++)
-                if (allowed_at(x, pp, i, RIGHT_READ) == 1 && allowed_at(x, pp, i, RIGHT_WRITE) == 0)
-                        atom = i;
-        if (atom < 0 && x->at.outside)
-                atom = x->at.nn;
+        if (declared < 3) {
+                atom = find_atom(x,
+                                 mk_and2(x, allowed_for(x, pp, RIGHT_READ),
+                                         mk_not(x, allowed_for(x, pp, RIGHT_WRITE))),
+                                 "fs landlock-abi truncate");
+                if (atom < 0 && x->at.outside)
+                        atom = x->at.nn;
+        }
         if (p->landlock_best_effort && declared <= 0 && atom >= 0)
                 report_abi(x, pp, 1, "every fs rule (Landlock itself)",
                            arena_printf(ar, "read %s", x->at.outside ? x->at.outside : "/"),
@@ -1263,31 +1432,32 @@ static void check_landlock_abi(fs_x *x, const fs_pol *pp)
                         const char *q = arena_printf(ar, "bind 127.0.0.1:%d", ports[k]);
                         eval_result res;
                         char err[128];
-                        if (eval_request(p, &x->v->env, q, &res, err, sizeof err, ar) && !res.allowed)
+                        if (eval_request(p, &x->v->env, q, &res, err, sizeof err, ar) &&
+                            !res.allowed)
                                 req = q;
                 }
-                report_abi(x, pp, 4, "the bind rules (TCP port rules)", req ? req : "bind 127.0.0.1:1",
-                           req ? 0 : -1, r->where, r->origin);
+                report_abi(x, pp, 4, "the bind rules (TCP port rules)",
+                           req ? req : "bind 127.0.0.1:1", req ? 0 : -1, r->where, r->origin);
                 break;
         }
         if (declared < 5) {
-                int grant = -1;
-                for (int i = 0; i < x->at.nn && grant < 0; i++)
-                        if (allowed_at(x, pp, i, RIGHT_IOCTL) == 1)
-                                grant = matching_rule(x, pp, i, RIGHT_IOCTL, false);
+                int g = find_atom(x, allowed_for(x, pp, RIGHT_IOCTL), "fs landlock-abi ioctl");
+                int grant = g >= 0 ? matching_rule(x, pp, g, RIGHT_IOCTL, false) : -1;
                 if (grant >= 0) {
                         /* an ioctl the policy refuses on a file it opens */
-                        int at = -1;
-                        for (int i = 0; i < x->at.nn && at < 0; i++)
-                                if (allowed_at(x, pp, i, RIGHT_IOCTL) == 0 &&
-                                    (allowed_at(x, pp, i, RIGHT_READ) == 1 ||
-                                     allowed_at(x, pp, i, RIGHT_WRITE) == 1))
-                                        at = i;
+                        Z3_ast opens =
+                            keep(x, Z3_mk_or(x->z, 2,
+                                             (Z3_ast[]){allowed_for(x, pp, RIGHT_READ),
+                                                        allowed_for(x, pp, RIGHT_WRITE)}));
+                        int at = find_atom(
+                            x, mk_and2(x, opens, mk_not(x, allowed_for(x, pp, RIGHT_IOCTL))),
+                            "fs landlock-abi ioctl gap");
                         const ir_fs_rule *g = &p->fs[grant];
                         report_abi(x, pp, 5, "ioctl on devices",
-                                   at >= 0 ? arena_printf(ar, "ioctl %s", atom_str(&x->at, ar, at))
-                                           : arena_printf(ar, "ioctl %s",
-                                                          path_str(ar, g->path.param, g->path.path)),
+                                   at >= 0
+                                       ? arena_printf(ar, "ioctl %s", atom_str(&x->at, ar, at))
+                                       : arena_printf(ar, "ioctl %s",
+                                                      path_str(ar, g->path.param, g->path.path)),
                                    at >= 0 ? 0 : 1, g->where, g->origin);
                 }
         }
@@ -1295,7 +1465,7 @@ static void check_landlock_abi(fs_x *x, const fs_pol *pp)
 
 /* ---- assertions ---- */
 
-static void check_assertions(fs_x *x, const fs_pol *pp)
+static void check_assertions(fs_x *x, fs_pol *pp)
 {
         const ir_policy *p = pp->p;
         for (int i = 0; i < p->nasserts; i++) {
@@ -1314,16 +1484,16 @@ static void check_assertions(fs_x *x, const fs_pol *pp)
                 for (int k = 0; k < n; k++) {
                         const fs_hit *h = &hits[k];
                         const char *path = hit_path(x, h);
-                        vf_finding *f = vf_report(
-                            x->v, p, "assert-never", VF_ERROR, "landlock",
-                            "`assert never %s %s` fails: `%s` allows %s %s",
-                            rights_str(x->ar, as->rights), names[h->target],
-                            rule_text(x, &p->fs[h->allow]), right_name(h->right), path);
+                        vf_finding *f =
+                            vf_report(x->v, p, "assert-never", VF_ERROR, "landlock",
+                                      "`assert never %s %s` fails: `%s` allows %s %s",
+                                      rights_str(x->ar, as->rights), names[h->target],
+                                      rule_text(x, &p->fs[h->allow]), right_name(h->right), path);
                         vf_loc_add(x->v, f, as->where, as->origin, "the assertion");
                         loc_rule(x, f, &p->fs[h->allow], "allows it");
                         vf_witness(x->v, f, "%s %s", right_name(h->right), path);
-                        vf_fix(x->v, f, "`deny %s %s;` or narrow the allow",
-                               right_name(h->right), names[h->target]);
+                        vf_fix(x->v, f, "`deny %s %s;` or narrow the allow", right_name(h->right),
+                               names[h->target]);
                         replay(x, p, f->witness, 1);
                 }
         }
@@ -1367,19 +1537,20 @@ void vf_check_fs(vf *v, const ir_policy *p)
 }
 
 /* One side of the comparison: a request `in` allows and `out` does not. */
-static Z3_lbool compare_side(fs_x *x, const fs_pol *in, const fs_pol *out, const char **witness)
+static Z3_lbool compare_side(fs_x *x, fs_pol *in, fs_pol *out, const char **witness)
 {
+        Z3_ast ok_in = pol_ok(x, in), ok_out = pol_ok(x, out);
         Z3_solver_push(x->z, x->s);
-        Z3_solver_assert(x->z, x->s, allowed(x, in));
-        Z3_solver_assert(x->z, x->s, mk_not(x, allowed(x, out)));
+        Z3_solver_assert(x->z, x->s, ok_in);
+        Z3_solver_assert(x->z, x->s, mk_not(x, ok_out));
         Z3_lbool r = vf_check(x->v, x->s, "fs comparison");
         *witness = NULL;
         if (r == Z3_L_TRUE) {
                 int atom;
                 unsigned right;
                 model_request(x, &atom, &right);
-                *witness = arena_printf(x->ar, "%s %s", right_name(right),
-                                        atom_str(&x->at, x->ar, atom));
+                *witness =
+                    arena_printf(x->ar, "%s %s", right_name(right), atom_str(&x->at, x->ar, atom));
                 replay(x, in->p, *witness, 1);
                 replay(x, out->p, *witness, 0);
         }
