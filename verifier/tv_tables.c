@@ -728,21 +728,72 @@ static void url_atoms(vf *v, strs *paths, const char *glob)
         }
 }
 
+/* An endpoint of a connect rule that has http rules. */
+typedef struct l7_ep {
+        bool is_ip;
+        const char *host;
+        ip_net net;
+        int lo, hi;
+} l7_ep;
+
 typedef struct px_atoms {
         strs hosts, bins, methods, paths;
-        uint8_t (*addrs)[16];
+        uint8_t (*addrs)[16]; /* every address atom */
         int naddrs, capaddrs;
+        uint8_t (*inside)[16]; /* one address inside each range, and the special ones */
+        int ninside, capinside;
         uint8_t *port;
         bool any_l7;
+        l7_ep *l7;
+        int nl7, capl7;
 } px_atoms;
+
+static void l7_add(px_atoms *at, bool is_ip, const char *host, const uint8_t addr[16], int prefix,
+                   int lo, int hi)
+{
+        if (at->nl7 == at->capl7) {
+                at->capl7 = at->capl7 ? 2 * at->capl7 : 16;
+                at->l7 = realloc(at->l7, sizeof(*at->l7) * (size_t)at->capl7);
+                if (!at->l7)
+                        abort();
+        }
+        l7_ep *e = &at->l7[at->nl7++];
+        memset(e, 0, sizeof *e);
+        e->is_ip = is_ip;
+        e->host = host;
+        if (is_ip) {
+                memcpy(e->net.addr, addr, 16);
+                e->net.prefix = prefix;
+        }
+        e->lo = lo;
+        e->hi = hi;
+}
+
+/* Might a rule with http rules admit q?  Only then do the methods and
+ * URL paths matter; elsewhere one HTTP request per endpoint and caller
+ * says everything. */
+static bool l7_may_match(const px_atoms *at, const net_request *q)
+{
+        for (int i = 0; i < at->nl7; i++) {
+                const l7_ep *e = &at->l7[i];
+                if (q->port < e->lo || q->port > e->hi)
+                        continue;
+                if (e->is_ip ? q->has_addr && ip_net_contains(&e->net, q->addr)
+                             : !q->host_is_ip && host_matches(e->host, q->host))
+                        return true;
+        }
+        return false;
+}
 
 static void atoms_of_endpoint(vf *v, px_atoms *at, bool is_ip, const char *host,
                               const uint8_t addr[16], int prefix, int lo, int hi)
 {
         port_atoms(at->port, lo, hi);
-        if (is_ip)
+        if (is_ip) {
                 range_atoms(&at->addrs, &at->naddrs, &at->capaddrs, addr, prefix);
-        else if (host)
+                range_atoms(&at->inside, &at->ninside, &at->capinside, addr, prefix);
+                at->ninside -= at->ninside >= 4 ? 3 : 0; /* keep the range's first address */
+        } else if (host)
                 host_atoms(v, &at->hosts, host);
 }
 
@@ -753,8 +804,10 @@ static void px_collect(vf *v, const ir_policy *p, const oshb_bundle *b, px_atoms
                                               "2606:4700::1"};
         for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
                 uint8_t a[16];
-                if (pm_parse_ip(special[i], a))
+                if (pm_parse_ip(special[i], a)) {
                         addr_add(&at->addrs, &at->naddrs, &at->capaddrs, a);
+                        addr_add(&at->inside, &at->ninside, &at->capinside, a);
+                }
         }
         port_atoms(at->port, 443, 443);
         port_atoms(at->port, 1, 65535);
@@ -771,6 +824,9 @@ static void px_collect(vf *v, const ir_policy *p, const oshb_bundle *b, px_atoms
                                   r->ep.prefix, r->ep.port_lo, r->ep.port_hi);
                 for (int j = 0; j < r->nbinaries; j++)
                         strs_add(&at->bins, r->binaries[j]);
+                if (r->nl7)
+                        l7_add(at, r->ep.kind == IR_HOST_IP, r->ep.host, r->ep.addr, r->ep.prefix,
+                               r->ep.port_lo, r->ep.port_hi);
                 for (int j = 0; j < r->nl7; j++) {
                         at->any_l7 = true;
                         for (int k = 0; k < r->l7[j].nmethods; k++)
@@ -784,6 +840,8 @@ static void px_collect(vf *v, const ir_policy *p, const oshb_bundle *b, px_atoms
                                   r->port_hi);
                 for (uint32_t j = 0; j < r->nbinaries; j++)
                         strs_add(&at->bins, r->binaries[j]);
+                if (r->nl7)
+                        l7_add(at, r->is_ip, r->host, r->addr, r->prefix, r->port_lo, r->port_hi);
                 for (uint32_t j = 0; j < r->nl7; j++) {
                         at->any_l7 = true;
                         for (uint32_t k = 0; k < r->l7[j].nmethods; k++)
@@ -804,6 +862,9 @@ static void px_host(px_ctx *x, px_atoms *at, net_request *q)
                 if (!at->port[port])
                         continue;
                 q->port = (uint16_t)port;
+                int nm = at->methods.n, nu = at->paths.n;
+                if (!l7_may_match(at, q))
+                        nm = nu = 1; /* GET / */
                 for (int c = 0; c < at->bins.n; c++) {
                         for (int under = 0; under < 2; under++) {
                                 if (under && !at->bins.s[c])
@@ -814,8 +875,8 @@ static void px_host(px_ctx *x, px_atoms *at, net_request *q)
                                 q->method = NULL;
                                 q->path = NULL;
                                 px_compare(x, false, q);
-                                for (int m = 0; m < at->methods.n; m++)
-                                        for (int u = 0; u < at->paths.n; u++) {
+                                for (int m = 0; m < nm; m++)
+                                        for (int u = 0; u < nu; u++) {
                                                 q->method = at->methods.s[m];
                                                 q->path = at->paths.s[u];
                                                 px_compare(x, true, q);
@@ -838,17 +899,18 @@ static void validate_proxy(vf *v, const ir_policy *p, const oshb_bundle *b)
                 abort();
         px_collect(v, p, b, &at);
         net_request q;
+        /* names: unresolved, or resolved to a special or ordinary address
+         * or into a rule's range (the ranges' edges are tried below, with
+         * address literals and with a name no rule names) */
         for (int h = 0; h < at.hosts.n; h++) {
-                for (int a = -1; a < at.naddrs; a++) {
-                        /* names with the first three addresses (ordinary
-                         * ones and loopback) or any rule edge address */
-                        if (a >= 7 && !p->nnet)
-                                break;
+                bool other = !strcmp(at.hosts.s[h], "osh-tv-other.example");
+                int na = other ? at.naddrs : at.ninside;
+                for (int a = -1; a < na; a++) {
                         memset(&q, 0, sizeof q);
                         q.host = at.hosts.s[h];
                         q.has_addr = a >= 0;
                         if (a >= 0)
-                                memcpy(q.addr, at.addrs[a], 16);
+                                memcpy(q.addr, other ? at.addrs[a] : at.inside[a], 16);
                         px_host(&x, &at, &q);
                 }
         }
@@ -864,6 +926,8 @@ static void validate_proxy(vf *v, const ir_policy *p, const oshb_bundle *b)
         }
         free(at.port);
         free(at.addrs);
+        free(at.inside);
+        free(at.l7);
         free(at.hosts.s);
         free(at.bins.s);
         free(at.methods.s);
