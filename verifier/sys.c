@@ -872,25 +872,45 @@ static void anomalies_solver(sctx *x, rset *rs, enc *e)
         /* conflicts: pairs of different actions overlapping partially */
         for (int i = 0; i < n; i++) {
                 const ir_sys_rule *ri = &sc->rules[i];
-                if (rs->removed[i] || vac[i] || uncond(ri))
+                if (rs->removed[i] || vac[i] || uncond(ri) || x->conflict_budget <= 0)
+                        continue;
+                /* one query first: does rule i overlap any later candidate? */
+                int nc = 0;
+                for (int j = i + 1; j < n; j++)
+                        if (!rs->removed[j] && !vac[j] && !uncond(&sc->rules[j]) &&
+                            !act_eq(ri->action, sc->rules[j].action))
+                                lits[nc++] = rs->m[j];
+                if (nc == 0)
+                        continue;
+                Z3_solver_push(e->z, e->s);
+                Z3_solver_assert(e->z, e->s, K(e, Z3_mk_or(e->z, (unsigned)nc, lits)));
+                Z3_lbool any = vf_check_assumptions(v, e->s, 1, &rs->m[i], "conflict");
+                x->conflict_budget--;
+                Z3_solver_pop(e->z, e->s, 1);
+                if (any != Z3_L_TRUE)
                         continue;
                 for (int j = i + 1; j < n && x->conflict_budget > 0; j++) {
                         const ir_sys_rule *rj = &sc->rules[j];
                         if (rs->removed[j] || vac[j] || uncond(rj) ||
                             act_eq(ri->action, rj->action))
                                 continue;
-                        x->conflict_budget--;
-                        Z3_ast l2[2] = {rs->m[i], rs->nm[j]};
-                        if (vf_check_assumptions(v, e->s, 2, l2, "conflict") != Z3_L_TRUE)
-                                continue;
-                        l2[0] = rs->nm[i];
-                        l2[1] = rs->m[j];
-                        if (vf_check_assumptions(v, e->s, 2, l2, "conflict") != Z3_L_TRUE)
-                                continue;
-                        l2[0] = rs->m[i];
+                        x->conflict_budget -= 3;
+                        /* the overlap first: most pairs are disjoint */
+                        Z3_ast l2[2] = {rs->m[i], rs->m[j]};
                         if (vf_check_assumptions(v, e->s, 2, l2, "conflict") != Z3_L_TRUE)
                                 continue;
                         Z3_model m = get_model(e);
+                        l2[1] = rs->nm[j];
+                        if (vf_check_assumptions(v, e->s, 2, l2, "conflict") != Z3_L_TRUE) {
+                                put_model(e, m);
+                                continue;
+                        }
+                        l2[0] = rs->nm[i];
+                        l2[1] = rs->m[j];
+                        if (vf_check_assumptions(v, e->s, 2, l2, "conflict") != Z3_L_TRUE) {
+                                put_model(e, m);
+                                continue;
+                        }
                         const char *req = witness_from_model(e, rs, m, refs, args, &dec);
                         put_model(e, m);
                         ir_action win = ir_action_stricter(ri->action, rj->action);
@@ -1488,7 +1508,7 @@ static void check_asserts(sctx *x)
 
 void vf_check_sys(vf *v, const ir_policy *p)
 {
-        sctx x = {.v = v, .p = p, .conflict_budget = 4000};
+        sctx x = {.v = v, .p = p, .conflict_budget = 2000};
         shared_begin(v);
         if (p->has_syscalls) {
                 vf_family(v, "anomalies");
