@@ -669,25 +669,74 @@ static bool overlaps(fs_x *x, fs_pol *pp, int r, int o)
                (pp->p->fs[r].rights & pp->p->fs[o].rights);
 }
 
+/* ---- the concrete pass ----
+ *
+ * Rule paths form a tree, so whether a rule has an effect is decided at a
+ * few atoms: an allow at its own node (a rule matching that node covers the
+ * whole subtree), a deny at its own node and at the nodes of the allows
+ * beneath it.  This pass finds, for each rule, a request that shows the
+ * rule has an effect; such a request is a certificate and needs no solver.
+ * Only where none exists does Z3 prove the finding (UNSAT) and name the
+ * minimal covering set from its core; a SAT answer there would mean the
+ * two disagree, an internal error. */
+
+/* Does an active rule of kind `deny`, other than `skip`, match (atom, right)? */
+static bool c_match(fs_x *x, fs_pol *pp, int atom, unsigned right, bool deny, int skip,
+                    const bool *active)
+{
+        for (int r = 0; r < pp->p->nfs; r++)
+                if (r != skip && pp->p->fs[r].deny == deny && (!active || active[r]) &&
+                    (pp->p->fs[r].rights & right) && in_node(&x->at, pp->node[r], atom))
+                        return true;
+        return false;
+}
+
+/* The rules that can decide at `atom` for some right of rule r, of kind
+ * `deny` (active, not r itself). */
+static int rules_at(fs_x *x, fs_pol *pp, int r, int atom, bool deny, const bool *active, int *out)
+{
+        int n = 0;
+        for (int o = 0; o < pp->p->nfs; o++)
+                if (o != r && pp->p->fs[o].deny == deny && (!active || active[o]) &&
+                    (pp->p->fs[o].rights & pp->p->fs[r].rights) &&
+                    in_node(&x->at, pp->node[o], atom))
+                        out[n++] = o;
+        return n;
+}
+
+static void disagree(fs_x *x, fs_pol *pp, int r, const char *what)
+{
+        vf_internal(x->v, "policy %s: fs %s of rule %d: the concrete pass and Z3 disagree",
+                    pp->p->name, what, r);
+}
+
 static void check_allow(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
 {
         const ir_policy *p = pp->p;
         const ir_fs_rule *rule = &p->fs[r];
         arena *ar = x->ar;
+        int node = pp->node[r];
         int *rules = malloc(((size_t)p->nfs + 1) * sizeof *rules), n = 0;
         if (!rules)
                 abort();
-        const char *path = atom_str(&x->at, ar, pp->node[r]);
+        const char *path = atom_str(&x->at, ar, node);
         Z3_ast def = def_match(x, pp, L, r);
-        /* shadowed: every request it matches is denied */
-        for (int d = 0; d < p->nfs; d++)
-                if (p->fs[d].deny && active[d] && overlaps(x, pp, r, d))
-                        rules[n++] = d;
-        int atom = -1;
-        unsigned right = 0;
-        Z3_lbool res = check_cover(x, pp, L, &def, 1, &L->match[r], 1, rules, &n, &atom, &right,
-                                   "fs shadowed allow");
-        if (res == Z3_L_FALSE) {
+        unsigned granted = 0, alone = 0; /* rights it grants at its node; and it alone */
+        for (unsigned b = 1; b <= RIGHT_IOCTL; b <<= 1)
+                if ((rule->rights & b) && !c_match(x, pp, node, b, true, -1, active)) {
+                        granted |= b;
+                        if (!c_match(x, pp, node, b, false, r, active))
+                                alone |= b;
+                }
+        if (!granted) {
+                /* shadowed: every request it matches is denied */
+                n = rules_at(x, pp, r, node, true, active, rules);
+                Z3_lbool res = check_cover(x, pp, L, &def, 1, &L->match[r], 1, rules, &n, NULL,
+                                           NULL, "fs shadowed allow");
+                if (res == Z3_L_TRUE)
+                        disagree(x, pp, r, "shadowed-rule");
+                if (res != Z3_L_FALSE)
+                        goto out;
                 vf_finding *f = report_rule(
                     x, pp, r, "shadowed-rule", VF_WARNING, "landlock",
                     arena_printf(ar,
@@ -699,45 +748,46 @@ static void check_allow(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
                 vf_fix(x->v, f, "remove the allow, or narrow the deny that covers it");
                 replay(x, p, f->witness, 0);
                 active[r] = false;
-                free(rules);
-                return;
+                goto out;
         }
-        if (res == Z3_L_UNDEF) {
-                free(rules);
-                return;
-        }
-        /* atom, right: a request it grants (it matches, no deny does).
-         * redundant: what it grants, other allows grant */
-        n = 0;
-        for (int o = 0; o < p->nfs; o++)
-                if (o != r && active[o] && overlaps(x, pp, r, o))
-                        rules[n++] = o;
-        res = check_cover(x, pp, L, &def, 1, &L->match[r], 1, rules, &n, NULL, NULL,
-                          "fs redundant allow");
-        if (res == Z3_L_FALSE) {
-                vf_finding *f = report_rule(
-                    x, pp, r, "redundant-rule", VF_WARNING, "landlock",
-                    arena_printf(ar, "`%s` grants nothing the other rules do not already grant",
-                                 rule_text(x, rule)));
-                add_cover_locs(x, pp, f, rules, n);
-                vf_witness(x->v, f, "%s %s", right_name(right), atom_str(&x->at, ar, atom));
-                vf_fix(x->v, f, "remove the rule");
-                replay(x, p, f->witness, 1);
-                active[r] = false;
+        if (!alone) {
+                /* redundant: what it grants, other allows grant */
+                n = rules_at(x, pp, r, node, false, active, rules);
+                n += rules_at(x, pp, r, node, true, active, rules + n);
+                Z3_lbool res = check_cover(x, pp, L, &def, 1, &L->match[r], 1, rules, &n, NULL,
+                                           NULL, "fs redundant allow");
+                if (res == Z3_L_TRUE)
+                        disagree(x, pp, r, "redundant-rule");
+                if (res == Z3_L_FALSE) {
+                        vf_finding *f = report_rule(
+                            x, pp, r, "redundant-rule", VF_WARNING, "landlock",
+                            arena_printf(ar,
+                                         "`%s` grants nothing the other rules do not already grant",
+                                         rule_text(x, rule)));
+                        add_cover_locs(x, pp, f, rules, n);
+                        vf_witness(x->v, f, "%s %s", right_name(first_right(granted)), path);
+                        vf_fix(x->v, f, "remove the rule");
+                        replay(x, p, f->witness, 1);
+                        active[r] = false;
+                }
         }
         /* overridden: a right of it cancelled on its whole path */
         for (unsigned b = 1; b <= RIGHT_IOCTL; b <<= 1) {
-                if (!(rule->rights & b))
+                if (!(rule->rights & b) || !c_match(x, pp, node, b, true, -1, NULL))
                         continue;
                 Z3_ast lit = fresh_lit(x, "fs_right");
                 Z3_ast defs[2] = {def, mk_implies(x, lit, right_is(x, b))};
                 Z3_ast fixed[2] = {L->match[r], lit};
                 n = 0;
                 for (int d = 0; d < p->nfs; d++)
-                        if (p->fs[d].deny && (p->fs[d].rights & b) && overlaps(x, pp, r, d))
+                        if (p->fs[d].deny && (p->fs[d].rights & b) &&
+                            in_node(&x->at, pp->node[d], node))
                                 rules[n++] = d;
-                if (!n || check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL,
-                                      "fs overridden allow") != Z3_L_FALSE)
+                Z3_lbool res = check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL,
+                                           "fs overridden allow");
+                if (res == Z3_L_TRUE)
+                        disagree(x, pp, r, "overridden-allow");
+                if (res != Z3_L_FALSE)
                         continue;
                 vf_finding *f = report_rule(
                     x, pp, r, "overridden-allow", VF_WARNING, "landlock",
@@ -748,7 +798,21 @@ static void check_allow(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
                 vf_fix(x->v, f, "drop %s from the allow, or narrow the deny", right_name(b));
                 replay(x, p, f->witness, 0);
         }
+out:
         free(rules);
+}
+
+/* Where a deny can have an effect: its node, and the nodes of the allows
+ * beneath it that share a right (see the concrete pass). */
+static int deny_candidates(fs_x *x, fs_pol *pp, int r, int *out)
+{
+        int n = 0, node = pp->node[r];
+        out[n++] = node;
+        for (int o = 0; o < pp->p->nfs; o++)
+                if (!pp->p->fs[o].deny && (pp->p->fs[o].rights & pp->p->fs[r].rights) &&
+                    in_node(&x->at, node, pp->node[o]) && pp->node[o] != node)
+                        out[n++] = pp->node[o];
+        return n;
 }
 
 static void check_deny(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
@@ -757,8 +821,24 @@ static void check_deny(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
         const ir_fs_rule *rule = &p->fs[r];
         arena *ar = x->ar;
         int *rules = malloc(((size_t)p->nfs + 1) * sizeof *rules), n = 0;
-        if (!rules)
+        int *cand = malloc(((size_t)p->nfs + 1) * sizeof *cand);
+        if (!rules || !cand)
                 abort();
+        int nc = deny_candidates(x, pp, r, cand);
+        bool reached = false, decides = false;
+        int w_atom = -1;
+        unsigned w_right = 0;
+        for (int i = 0; i < nc && !decides; i++)
+                for (unsigned b = 1; b <= RIGHT_IOCTL && !decides; b <<= 1) {
+                        if (!(rule->rights & b) || !c_match(x, pp, cand[i], b, false, -1, NULL))
+                                continue;
+                        if (!reached)
+                                w_atom = cand[i], w_right = b;
+                        reached = true;
+                        decides = !c_match(x, pp, cand[i], b, true, r, active);
+                }
+        if (decides)
+                goto out;
         /* "some allow matches", over the allows that can meet this deny */
         for (int o = 0; o < p->nfs; o++)
                 if (!p->fs[o].deny && overlaps(x, pp, r, o))
@@ -772,12 +852,14 @@ static void check_deny(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
         Z3_ast defs[2] = {def_match(x, pp, L, r), mk_implies(x, some, mk_or(x, n, ms))};
         free(ms);
         Z3_ast fixed[2] = {L->match[r], some};
-        int atom = -1;
-        unsigned right = 0;
         n = 0;
-        Z3_lbool res =
-            check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, &atom, &right, "fs dead deny");
-        if (res == Z3_L_FALSE) {
+        if (!reached) {
+                Z3_lbool res =
+                    check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL, "fs dead deny");
+                if (res == Z3_L_TRUE)
+                        disagree(x, pp, r, "dead-rule");
+                if (res != Z3_L_FALSE)
+                        goto out;
                 vf_finding *f = report_rule(
                     x, pp, r, "dead-rule", VF_WARNING, "landlock",
                     arena_printf(ar,
@@ -789,18 +871,16 @@ static void check_deny(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
                 vf_fix(x->v, f, "remove the rule (or waive dead-rule if it documents intent)");
                 replay(x, p, f->witness, 0);
                 active[r] = false;
-                free(rules);
-                return;
-        }
-        if (res == Z3_L_UNDEF) {
-                free(rules);
-                return;
+                goto out;
         }
         for (int o = 0; o < p->nfs; o++)
                 if (o != r && p->fs[o].deny && active[o] && overlaps(x, pp, r, o))
                         rules[n++] = o;
-        if (check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL, "fs shadowed deny") ==
-            Z3_L_FALSE) {
+        Z3_lbool res =
+            check_cover(x, pp, L, defs, 2, fixed, 2, rules, &n, NULL, NULL, "fs shadowed deny");
+        if (res == Z3_L_TRUE)
+                disagree(x, pp, r, "shadowed-rule");
+        if (res == Z3_L_FALSE) {
                 vf_finding *f = report_rule(
                     x, pp, r, "shadowed-rule", VF_WARNING, "landlock",
                     arena_printf(ar, "`%s` is covered: everything it denies, %s already den%s",
@@ -808,11 +888,13 @@ static void check_deny(fs_x *x, fs_pol *pp, fs_lits *L, int r, bool *active)
                                  n == 1 ? "the deny rule below" : "the deny rules below",
                                  n == 1 ? "ies" : "y"));
                 add_cover_locs(x, pp, f, rules, n);
-                vf_witness(x->v, f, "%s %s", right_name(right), atom_str(&x->at, ar, atom));
+                vf_witness(x->v, f, "%s %s", right_name(w_right), atom_str(&x->at, ar, w_atom));
                 vf_fix(x->v, f, "remove the rule");
                 replay(x, p, f->witness, 0);
                 active[r] = false;
         }
+out:
+        free(cand);
         free(rules);
 }
 
@@ -939,6 +1021,18 @@ static bool under_env_root(const char *path)
         return false;
 }
 
+/* Is the path of allow rule r a project directory a `.env` may sit in?
+ * A parameter's root, or a path under env_roots or a parameter whose
+ * last component has no '.' (".gitconfig", "notes.txt" are files). */
+static bool env_dir(const ir_fs_rule *r)
+{
+        const ir_path *rp = &r->path;
+        if (r->deny || !(r->rights & RIGHT_READ) || !(rp->param || under_env_root(rp->path)))
+                return false;
+        const char *last = strrchr(rp->path, '/');
+        return !last || !strchr(last, '.');
+}
+
 /* The home directories secret_home is checked under. */
 static int home_roots(fs_x *x, const ir_policy *p, const char **param, const char **path, int max)
 {
@@ -971,7 +1065,7 @@ static void add_targets(fs_x *x, const ir_policy *p)
                 atoms_add(at, NULL, control_files[i]);
         for (int r = 0; r < p->nfs; r++) {
                 const ir_path *rp = &p->fs[r].path;
-                if (!p->fs[r].deny && (rp->param || under_env_root(rp->path)))
+                if (env_dir(&p->fs[r]))
                         atoms_add(at, rp->param,
                                   !strcmp(rp->path, "/")
                                       ? "/.env"
@@ -1275,7 +1369,7 @@ static void check_secrets(fs_x *x, fs_pol *pp)
                 }
         for (int r = 0; r < p->nfs && n < cap; r++) {
                 const ir_path *rp = &p->fs[r].path;
-                if (p->fs[r].deny || !(rp->param || under_env_root(rp->path)))
+                if (!env_dir(&p->fs[r]))
                         continue;
                 const char *s =
                     !strcmp(rp->path, "/") ? "/.env" : arena_printf(x->ar, "%s/.env", rp->path);
@@ -1310,22 +1404,28 @@ static const char *socket_fix(fs_x *x, const fs_hit *h, const char *tname)
                             tname);
 }
 
+/* Sockets osh-run leaves visible first (errors), then those it hides
+ * unless a rule names them: one finding per granting rule in each round,
+ * so a hidden socket's warning never stands for a visible one's error. */
 static void check_sockets(fs_x *x, fs_pol *pp)
 {
-        int t[64];
-        const char *names[64];
-        int n = 0;
-        for (int i = 0; control_sockets[i].path; i++) {
-                t[n] = atoms_find(&x->at, NULL, control_sockets[i].path);
-                names[n++] = control_sockets[i].path;
+        for (int hidden = 0; hidden < 2; hidden++) {
+                int t[64];
+                const char *names[64];
+                int n = 0;
+                for (int i = 0; control_sockets[i].path; i++)
+                        if (control_sockets[i].hidden == hidden) {
+                                t[n] = atoms_find(&x->at, NULL, control_sockets[i].path);
+                                names[n++] = control_sockets[i].path;
+                        }
+                reach_spec spec = {"control-socket",
+                                   VF_ERROR,
+                                   "mounts",
+                                   RIGHT_READ | RIGHT_WRITE,
+                                   "the agent reaches the control socket",
+                                   NULL};
+                report_reach(x, pp, &spec, t, names, n, socket_sev, socket_fix);
         }
-        reach_spec spec = {"control-socket",
-                           VF_ERROR,
-                           "mounts",
-                           RIGHT_READ | RIGHT_WRITE,
-                           "the agent reaches the control socket",
-                           NULL};
-        report_reach(x, pp, &spec, t, names, n, socket_sev, socket_fix);
 }
 
 static const char *control_fix(fs_x *x, const fs_hit *h, const char *tname)
@@ -1578,6 +1678,23 @@ void vf_compare_fs(vf *v, const ir_policy *old, const ir_policy *new, vf_compare
         out->rel = w && n ? VF_INCOMPARABLE : w ? VF_WIDER : n ? VF_NARROWER : VF_EQUIVALENT;
         vf_family_end(v);
         fs_x_free(&x);
+}
+
+/* ---- what the tests read (declared there: not in verify.h) ---- */
+
+/* The secret paths of std/secrets.osh: the system ones, then the
+ * home-relative ones under $HOME and /root.  Returns how many. */
+int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar);
+int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar)
+{
+        int n = 0;
+        for (int i = 0; secret_system[i] && n < max; i++)
+                param[n] = NULL, path[n++] = secret_system[i];
+        for (int i = 0; secret_home[i] && n < max; i++)
+                param[n] = "HOME", path[n++] = secret_home[i];
+        for (int i = 0; secret_home[i] && n < max; i++)
+                param[n] = NULL, path[n++] = arena_printf(ar, "/root%s", secret_home[i]);
+        return n;
 }
 
 /* ---- the decision oracle, for tests (declared there: not in verify.h) ---- */
