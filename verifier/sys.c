@@ -144,7 +144,7 @@ static const char *fmt_request(vf *v, const char *name, const uint64_t args[6], 
         for (int k = 0; k < 6 && o < sizeof out; k++) {
                 if (!(refs & (1u << k)) || (!args[k] && k != sym_idx))
                         continue;
-                char nb[8];
+                char nb[16];
                 const char *an = arg_name(name, k, nb, sizeof nb);
                 if (k == sym_idx)
                         o += (size_t)snprintf(out + o, sizeof out - o, " %s=%s", an, sym_text);
@@ -284,7 +284,7 @@ static void enc_init(enc *e, vf *v)
                 e->s = vf_solver(v);
         }
         for (int k = 0; k < 6; k++) {
-                char nm[8];
+                char nm[16];
                 snprintf(nm, sizeof nm, "a%d", k);
                 e->arg[k] = K(e, vf_bv_var(v, nm, 64));
         }
