@@ -18,6 +18,12 @@ WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 VERSION  := 0.1.0
 CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -DOSH_VERSION='"$(VERSION)"' -I. -I$(BUILD) $(CFLAGS_EXTRA)
 LDLIBS   := -lseccomp -lz3
+# LLVM: the native egress matcher (backends/llvm_matcher.c) only; its
+# include dir alone (llvm-config --cflags adds flags meant for C++ builds).
+# oshc and the tests link it; osh-run and osh-proxy never do.
+LLVM_INC := -I$(shell llvm-config --includedir)
+LDLIBS   += $(shell llvm-config --ldflags --libs core native passes target analysis) \
+            $(shell llvm-config --system-libs)
 PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-config clang \
             libclang-rt-14-dev libjson-c-dev libyaml-dev jq
 
@@ -66,6 +72,8 @@ $(BUILD)/lang/parser.o: $(BUILD)/lang/parser.c $(BUILD)/lang/lexer.h $(wildcard 
 $(BUILD)/%.o: %.c $(wildcard lang/*.h compiler/*.h backends/*.h runtime/*.h verifier/*.h tests/*.h) $(BUILD)/lang/parser.h $(BUILD)/lang/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/backends/llvm_matcher.o: CFLAGS += $(LLVM_INC)
 
 $(BUILD)/libosh.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

@@ -1,0 +1,1540 @@
+/*
+ * llvm_matcher.c - compile the egress proxy's table to one native function
+ * (see llvm_matcher.h and docs/native-matcher.md).
+ *
+ * The decision pm_decide_connect and pm_decide_http make is "the first
+ * rule, in table order, of each kind that matches": the first deny, the
+ * first allow without http rules, the first with http rules, the first
+ * refused for a special address, and over the http rules of the admitting
+ * rules the first deny and the first allow.  Each of these is a minimum
+ * over the matching rules of a key (table index << 32 | rule id), so the
+ * function finds the candidate rules through automata, not a loop over the
+ * rules: the host name runs through one DFA (over its bytes, right to
+ * left) whose final state names the host rules it matches, the address
+ * through one comparison tree whose leaves name the address rules that
+ * contain it and its special range, and each candidate is then checked
+ * for its port range and `from` binaries (ids from a DFA over the binary's
+ * path) and folded into the keys.  The URL path runs through a DFA over
+ * every glob, the method through one over every method name.  The keys
+ * then give the verdict exactly as proxy_match.c does.
+ */
+#include "llvm_matcher.h"
+#include "../runtime/native_abi.h"
+
+#include <elf.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassManagerBuilder.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DFA_MAX_STATES 400000
+#define DFA_MAX_ITEMS 40000000L
+
+static void *xrealloc(void *p, size_t n)
+{
+        p = realloc(p, n ? n : 1);
+        if (!p)
+                abort();
+        return p;
+}
+
+/* A growable int array. */
+typedef struct ivec {
+        int *v;
+        int n, cap;
+} ivec;
+
+static void iv_push(ivec *a, int x)
+{
+        if (a->n == a->cap) {
+                a->cap = a->cap ? a->cap * 2 : 4;
+                a->v = xrealloc(a->v, sizeof(int) * (size_t)a->cap);
+        }
+        a->v[a->n++] = x;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        int x = *(const int *)a, y = *(const int *)b;
+        return (x > y) - (x < y);
+}
+
+static void iv_sort_unique(ivec *a)
+{
+        if (a->n < 2)
+                return;
+        qsort(a->v, (size_t)a->n, sizeof(int), cmp_int);
+        int w = 1;
+        for (int i = 1; i < a->n; i++)
+                if (a->v[i] != a->v[w - 1])
+                        a->v[w++] = a->v[i];
+        a->n = w;
+}
+
+static uint64_t hash_ints(const int *v, int n)
+{
+        uint64_t h = 1469598103934665603ull;
+        for (int i = 0; i < n; i++)
+                h = (h ^ (uint32_t)v[i]) * 1099511628211ull;
+        return h ^ (uint64_t)n;
+}
+
+/* ---- sets of int lists, deduplicated (accept sets, candidate lists) ---- */
+
+typedef struct setpool {
+        ivec *sets;
+        int n, cap;
+        int *table; /* open addressing: index + 1, 0 empty */
+        int tcap;
+} setpool;
+
+static void sp_grow(setpool *p);
+
+/* The id of the set (sorted, unique) v[0..n), added when new. */
+static int sp_intern(setpool *p, const int *v, int n)
+{
+        if (p->n * 2 >= p->tcap)
+                sp_grow(p);
+        uint64_t h = hash_ints(v, n);
+        for (int i = (int)(h & (uint64_t)(p->tcap - 1));; i = (i + 1) & (p->tcap - 1)) {
+                int k = p->table[i];
+                if (!k) {
+                        if (p->n == p->cap) {
+                                p->cap = p->cap ? p->cap * 2 : 16;
+                                p->sets = xrealloc(p->sets, sizeof(ivec) * (size_t)p->cap);
+                        }
+                        ivec s = {xrealloc(NULL, sizeof(int) * (size_t)n), n, n};
+                        if (n)
+                                memcpy(s.v, v, sizeof(int) * (size_t)n);
+                        p->sets[p->n] = s;
+                        p->table[i] = ++p->n;
+                        return p->n - 1;
+                }
+                ivec *s = &p->sets[k - 1];
+                if (s->n == n && (!n || !memcmp(s->v, v, sizeof(int) * (size_t)n)))
+                        return k - 1;
+        }
+}
+
+static void sp_grow(setpool *p)
+{
+        int ncap = p->tcap ? p->tcap * 2 : 64;
+        int *nt = calloc((size_t)ncap, sizeof(int));
+        if (!nt)
+                abort();
+        for (int k = 0; k < p->n; k++) {
+                uint64_t h = hash_ints(p->sets[k].v, p->sets[k].n);
+                int i = (int)(h & (uint64_t)(ncap - 1));
+                while (nt[i])
+                        i = (i + 1) & (ncap - 1);
+                nt[i] = k + 1;
+        }
+        free(p->table);
+        p->table = nt;
+        p->tcap = ncap;
+}
+
+static void sp_free(setpool *p)
+{
+        for (int i = 0; i < p->n; i++)
+                free(p->sets[i].v);
+        free(p->sets);
+        free(p->table);
+        memset(p, 0, sizeof(*p));
+}
+
+/* ---- NFAs over bytes ---- */
+
+enum { E_BYTE, E_NOT, E_ANY }; /* one byte c, every byte but c, every byte */
+
+typedef struct nedge {
+        int kind, c, to;
+} nedge;
+
+typedef struct nnode {
+        ivec eps, acc; /* epsilon moves; patterns accepted when the input ends here */
+        nedge *edges;
+        int nedges, cap;
+} nnode;
+
+typedef struct nfa {
+        nnode *nodes;
+        int n, cap;
+        ivec starts;
+} nfa;
+
+static int nfa_node(nfa *a)
+{
+        if (a->n == a->cap) {
+                a->cap = a->cap ? a->cap * 2 : 64;
+                a->nodes = xrealloc(a->nodes, sizeof(nnode) * (size_t)a->cap);
+        }
+        memset(&a->nodes[a->n], 0, sizeof(nnode));
+        return a->n++;
+}
+
+static void nfa_edge(nfa *a, int from, int kind, int c, int to)
+{
+        nnode *n = &a->nodes[from];
+        if (n->nedges == n->cap) {
+                n->cap = n->cap ? n->cap * 2 : 2;
+                n->edges = xrealloc(n->edges, sizeof(nedge) * (size_t)n->cap);
+        }
+        n->edges[n->nedges++] = (nedge){kind, c, to};
+}
+
+static void nfa_free(nfa *a)
+{
+        for (int i = 0; i < a->n; i++) {
+                free(a->nodes[i].eps.v);
+                free(a->nodes[i].acc.v);
+                free(a->nodes[i].edges);
+        }
+        free(a->nodes);
+        free(a->starts.v);
+        memset(a, 0, sizeof(*a));
+}
+
+/* An exact byte string (a binary path, a method): a chain. */
+static void nfa_add_literal(nfa *a, const char *s, int id)
+{
+        int n = nfa_node(a);
+        iv_push(&a->starts, n);
+        for (; *s; s++) {
+                int m = nfa_node(a);
+                nfa_edge(a, n, E_BYTE, (unsigned char)*s, m);
+                n = m;
+        }
+        iv_push(&a->nodes[n].acc, id);
+}
+
+/* A host pattern (pm_host_matches), read right to left: its labels last
+ * first, "*" one label (one or more bytes but '.'), each leading "**." a
+ * '.' and one or more bytes (for a host in normal form, one or more
+ * labels). */
+static void nfa_add_host(nfa *a, const char *pat, int id)
+{
+        int globstars = 0;
+        while (!strncmp(pat, "**.", 3)) {
+                globstars++;
+                pat += 3;
+        }
+        int n = nfa_node(a);
+        iv_push(&a->starts, n);
+        size_t len = strlen(pat);
+        size_t end = len;
+        for (;;) { /* labels from the right */
+                size_t start = end;
+                while (start > 0 && pat[start - 1] != '.')
+                        start--;
+                if (end - start == 1 && pat[start] == '*') {
+                        int b = nfa_node(a);
+                        nfa_edge(a, n, E_NOT, '.', b);
+                        nfa_edge(a, b, E_NOT, '.', b);
+                        n = b;
+                } else {
+                        for (size_t i = end; i > start; i--) {
+                                int m = nfa_node(a);
+                                nfa_edge(a, n, E_BYTE, (unsigned char)pat[i - 1], m);
+                                n = m;
+                        }
+                }
+                if (start == 0)
+                        break;
+                int m = nfa_node(a);
+                nfa_edge(a, n, E_BYTE, '.', m);
+                n = m;
+                end = start - 1;
+        }
+        for (int k = 0; k < globstars; k++) {
+                int dot = nfa_node(a), any = nfa_node(a);
+                nfa_edge(a, n, E_BYTE, '.', dot);
+                nfa_edge(a, dot, E_ANY, 0, any);
+                nfa_edge(a, any, E_ANY, 0, any);
+                n = any;
+        }
+        iv_push(&a->nodes[n].acc, id);
+}
+
+/* The node matching glob g from position i on, as pm_url_glob_matches
+ * does (memo[i] caches it). */
+static int glob_node(nfa *a, const char *g, int i, int *memo, int id)
+{
+        if (memo[i] >= 0)
+                return memo[i];
+        int n = nfa_node(a);
+        memo[i] = n;
+        if (!strcmp(g + i, "/**"))
+                iv_push(&a->nodes[n].acc,
+                        id); /* a trailing slash-globstar also covers its parent */
+        if (g[i] == '*' && g[i + 1] == '*' && (g[i + 2] == 0 || g[i + 2] == '/')) {
+                int r = g[i + 2] ? i + 3 : i + 2;
+                if (!g[r]) { /* a trailing globstar: anything from here */
+                        int t = nfa_node(a);
+                        iv_push(&a->nodes[t].acc, id);
+                        nfa_edge(a, t, E_ANY, 0, t);
+                        iv_push(&a->nodes[n].eps, t);
+                        return n;
+                }
+                /* the rest at the start or after any '/' further on */
+                int rest = glob_node(a, g, r, memo, id);
+                int body = nfa_node(a);
+                iv_push(&a->nodes[n].eps, rest);
+                iv_push(&a->nodes[n].eps, body);
+                nfa_edge(a, body, E_BYTE, '/', n);
+                nfa_edge(a, body, E_NOT, '/', body);
+                return n;
+        }
+        if (g[i] == '*') { /* a run of bytes but '/' */
+                int next = glob_node(a, g, i + 1, memo, id);
+                iv_push(&a->nodes[n].eps, next);
+                nfa_edge(a, n, E_NOT, '/', n);
+                return n;
+        }
+        if (!g[i]) {
+                iv_push(&a->nodes[n].acc, id);
+                return n;
+        }
+        int next = glob_node(a, g, i + 1, memo, id);
+        nfa_edge(a, n, E_BYTE, (unsigned char)g[i], next);
+        return n;
+}
+
+static void nfa_add_glob(nfa *a, const char *g, int id)
+{
+        size_t len = strlen(g);
+        int *memo = xrealloc(NULL, sizeof(int) * (len + 1));
+        for (size_t i = 0; i <= len; i++)
+                memo[i] = -1;
+        iv_push(&a->starts, glob_node(a, g, 0, memo, id));
+        free(memo);
+}
+
+/* ---- subset construction ---- */
+
+typedef struct dstate {
+        int nbytes;
+        uint8_t *bytes; /* bytes with their own target */
+        int *to;        /* their targets (-1: no match possible) */
+        int other;      /* the target of every other byte */
+        int acc;        /* accept set id in the dfa's accs pool */
+} dstate;
+
+typedef struct dfa {
+        dstate *st;
+        int n;
+        setpool sets; /* the NFA node set of each state, same index */
+        setpool accs;
+        const char *error;
+} dfa;
+
+typedef struct closure_ws {
+        int *mark;
+        int gen;
+        ivec stack;
+} closure_ws;
+
+static void closure_add(const nfa *a, closure_ws *w, ivec *out, int node)
+{
+        if (w->mark[node] == w->gen)
+                return;
+        w->mark[node] = w->gen;
+        iv_push(&w->stack, node);
+        while (w->stack.n) {
+                int x = w->stack.v[--w->stack.n];
+                iv_push(out, x);
+                const ivec *e = &a->nodes[x].eps;
+                for (int i = 0; i < e->n; i++)
+                        if (w->mark[e->v[i]] != w->gen) {
+                                w->mark[e->v[i]] = w->gen;
+                                iv_push(&w->stack, e->v[i]);
+                        }
+        }
+}
+
+static bool edge_takes(const nedge *e, int byte)
+{
+        return e->kind == E_ANY || (e->kind == E_BYTE ? e->c == byte : e->c != byte);
+}
+
+/* The state reached from set on byte (-1: a byte no edge names). */
+static int dfa_step(dfa *d, const nfa *a, closure_ws *w, const ivec *set, int byte, ivec *tmp)
+{
+        tmp->n = 0;
+        w->gen++;
+        for (int i = 0; i < set->n; i++) {
+                const nnode *x = &a->nodes[set->v[i]];
+                for (int j = 0; j < x->nedges; j++) {
+                        const nedge *e = &x->edges[j];
+                        bool takes = byte < 0 ? e->kind != E_BYTE : edge_takes(e, byte);
+                        if (takes)
+                                closure_add(a, w, tmp, e->to);
+                }
+        }
+        if (!tmp->n)
+                return -1;
+        iv_sort_unique(tmp);
+        return sp_intern(&d->sets, tmp->v, tmp->n);
+}
+
+static void dfa_free(dfa *d)
+{
+        for (int i = 0; i < d->n; i++) {
+                free(d->st[i].bytes);
+                free(d->st[i].to);
+        }
+        free(d->st);
+        sp_free(&d->sets);
+        sp_free(&d->accs);
+        memset(d, 0, sizeof(*d));
+}
+
+static bool dfa_build(dfa *d, const nfa *a)
+{
+        memset(d, 0, sizeof(*d));
+        closure_ws w = {calloc((size_t)a->n + 1, sizeof(int)), 0, {0}};
+        ivec tmp = {0}, acc = {0};
+        int *seen = calloc(256, sizeof(int));
+        if (!w.mark || !seen)
+                abort();
+        w.gen++;
+        for (int i = 0; i < a->starts.n; i++)
+                closure_add(a, &w, &tmp, a->starts.v[i]);
+        iv_sort_unique(&tmp);
+        sp_intern(&d->sets, tmp.v, tmp.n);
+        long items = 0;
+        int seen_gen = 0;
+        for (int s = 0; s < d->sets.n; s++) {
+                if (d->sets.n > DFA_MAX_STATES || items > DFA_MAX_ITEMS) {
+                        d->error = "an automaton over its state budget (wildcards in the "
+                                   "middle of many patterns)";
+                        break;
+                }
+                ivec set = d->sets.sets[s]; /* copy: the pool may move */
+                items += set.n;
+                dstate st = {0};
+                acc.n = 0;
+                seen_gen++;
+                uint8_t bytes[256];
+                int nb = 0;
+                for (int i = 0; i < set.n; i++) {
+                        const nnode *x = &a->nodes[set.v[i]];
+                        for (int j = 0; j < x->acc.n; j++)
+                                iv_push(&acc, x->acc.v[j]);
+                        for (int j = 0; j < x->nedges; j++)
+                                if (x->edges[j].kind != E_ANY && seen[x->edges[j].c] != seen_gen) {
+                                        seen[x->edges[j].c] = seen_gen;
+                                        bytes[nb++] = (uint8_t)x->edges[j].c;
+                                }
+                }
+                iv_sort_unique(&acc);
+                st.acc = acc.n ? sp_intern(&d->accs, acc.v, acc.n) : -1;
+                st.other = dfa_step(d, a, &w, &set, -1, &tmp);
+                st.bytes = xrealloc(NULL, (size_t)nb + 1);
+                st.to = xrealloc(NULL, sizeof(int) * ((size_t)nb + 1));
+                for (int k = 0; k < nb; k++) {
+                        int t = dfa_step(d, a, &w, &set, bytes[k], &tmp);
+                        if (t != st.other) {
+                                st.bytes[st.nbytes] = bytes[k];
+                                st.to[st.nbytes++] = t;
+                        }
+                }
+                if (s == d->n) {
+                        d->st = xrealloc(d->st, sizeof(dstate) * ((size_t)d->n + 1));
+                        d->st[d->n++] = st;
+                }
+        }
+        free(w.mark);
+        free(w.stack.v);
+        free(tmp.v);
+        free(acc.v);
+        free(seen);
+        return d->error == NULL;
+}
+
+/* ---- the table, as the generator sees it ---- */
+
+typedef struct strtab {
+        const char **s;
+        int n, cap;
+        int *table; /* open addressing: index + 1, 0 empty */
+        int tcap;
+} strtab;
+
+static uint64_t hash_str(const char *s)
+{
+        uint64_t h = 1469598103934665603ull;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        return h;
+}
+
+static void st_grow(strtab *t)
+{
+        int ncap = t->tcap ? t->tcap * 2 : 64;
+        int *nt = calloc((size_t)ncap, sizeof(int));
+        if (!nt)
+                abort();
+        for (int k = 0; k < t->n; k++) {
+                int i = (int)(hash_str(t->s[k]) & (uint64_t)(ncap - 1));
+                while (nt[i])
+                        i = (i + 1) & (ncap - 1);
+                nt[i] = k + 1;
+        }
+        free(t->table);
+        t->table = nt;
+        t->tcap = ncap;
+}
+
+/* The index of s in t, added when new. */
+static int st_index(strtab *t, const char *s)
+{
+        if (t->n * 2 >= t->tcap)
+                st_grow(t);
+        int i = (int)(hash_str(s) & (uint64_t)(t->tcap - 1));
+        for (; t->table[i]; i = (i + 1) & (t->tcap - 1))
+                if (!strcmp(t->s[t->table[i] - 1], s))
+                        return t->table[i] - 1;
+        if (t->n == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 16;
+                t->s = xrealloc(t->s, sizeof(char *) * (size_t)t->cap);
+        }
+        t->s[t->n] = s;
+        t->table[i] = ++t->n;
+        return t->n - 1;
+}
+
+static void st_free(strtab *t)
+{
+        free(t->s);
+        free(t->table);
+        memset(t, 0, sizeof(*t));
+}
+
+typedef struct gen {
+        const oshb_proxy *px;
+        char *err;
+        size_t errlen;
+        strtab hosts, lits, pbins, globs, methods;
+        ivec *host_rules; /* per host pattern: the rules (indices) using it */
+        int *lit_abit;    /* per literal binary: its bit among ancestors, -1 none */
+        int nabits;
+        int *l7_base; /* per rule: the ordinal of its first http rule */
+        int nl7;
+        int dfa_states;
+
+        LLVMContextRef ctx;
+        LLVMModuleRef mod;
+        LLVMBuilderRef b;
+        LLVMValueRef fn, req;
+        LLVMTypeRef i1, i8, i16, i32, i64, i128, p8;
+        LLVMBasicBlockRef nomatch_sink;
+        /* the function's variables (allocas, promoted by mem2reg) */
+        LLVMValueRef pos, deny, plain, l7r, refused, hdeny, hallow, special, self_id, anc_mask,
+            mmask, globbits, j;
+        LLVMValueRef port, param_self, param_anc, http;
+} gen;
+
+static bool gen_fail(gen *g, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(g->err, g->errlen, fmt, ap);
+        va_end(ap);
+        return false;
+}
+
+/* Names, binaries, globs and methods of the table; false when over a
+ * limit of the generator. */
+static bool collect(gen *g)
+{
+        const oshb_proxy *px = g->px;
+        g->l7_base = xrealloc(NULL, sizeof(int) * ((size_t)px->nrules + 1));
+        for (uint32_t i = 0; i < px->nrules; i++) {
+                const oshb_proxy_rule *r = &px->rules[i];
+                if (!r->is_ip)
+                        st_index(&g->hosts, r->host);
+                for (uint32_t k = 0; k < r->nbinaries; k++) {
+                        const char *bin = r->binaries[k];
+                        if (bin[0] == '$') {
+                                st_index(&g->pbins, bin);
+                                continue;
+                        }
+                        int id = st_index(&g->lits, bin);
+                        g->lit_abit = xrealloc(g->lit_abit, sizeof(int) * (size_t)g->lits.n);
+                        if (id == g->lits.n - 1)
+                                g->lit_abit[id] = -1;
+                        if (r->children && g->lit_abit[id] < 0)
+                                g->lit_abit[id] = g->nabits++;
+                }
+                g->l7_base[i] = g->nl7;
+                for (uint32_t k = 0; k < r->nl7; k++) {
+                        st_index(&g->globs, r->l7[k].path);
+                        for (uint32_t m = 0; m < r->l7[k].nmethods; m++)
+                                st_index(&g->methods, r->l7[k].methods[m]);
+                }
+                g->nl7 += (int)r->nl7;
+        }
+        g->host_rules = calloc((size_t)g->hosts.n + 1, sizeof(ivec));
+        if (!g->host_rules)
+                abort();
+        for (uint32_t i = 0; i < px->nrules; i++)
+                if (!px->rules[i].is_ip)
+                        iv_push(&g->host_rules[st_index(&g->hosts, px->rules[i].host)], (int)i);
+        if (g->pbins.n > 64)
+                return gen_fail(g,
+                                "%d distinct `from $PARAM/...` binaries, the native matcher "
+                                "takes at most 64",
+                                g->pbins.n);
+        if (g->nabits > 64)
+                return gen_fail(g,
+                                "%d distinct binaries with `and children`, the native "
+                                "matcher takes at most 64",
+                                g->nabits);
+        if (g->methods.n > 64)
+                return gen_fail(g, "%d distinct HTTP methods, the native matcher takes at most 64",
+                                g->methods.n);
+        return true;
+}
+
+/* ---- LLVM helpers ---- */
+
+static LLVMValueRef c64(gen *g, uint64_t v)
+{
+        return LLVMConstInt(g->i64, v, 0);
+}
+
+static LLVMValueRef c32(gen *g, uint32_t v)
+{
+        return LLVMConstInt(g->i32, v, 0);
+}
+
+static LLVMBasicBlockRef block(gen *g, const char *name)
+{
+        return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+}
+
+static LLVMValueRef var(gen *g, LLVMTypeRef t, LLVMValueRef init, const char *name)
+{
+        LLVMValueRef v = LLVMBuildAlloca(g->b, t, name);
+        if (init)
+                LLVMBuildStore(g->b, init, v);
+        return v;
+}
+
+static LLVMValueRef load(gen *g, LLVMTypeRef t, LLVMValueRef p)
+{
+        return LLVMBuildLoad2(g->b, t, p, "");
+}
+
+/* The request field at offset off, of type t. */
+static LLVMValueRef field(gen *g, size_t off, LLVMTypeRef t)
+{
+        LLVMValueRef idx = c64(g, off);
+        LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, g->req, &idx, 1, "");
+        p = LLVMBuildBitCast(g->b, p, LLVMPointerType(t, 0), "");
+        return load(g, t, p);
+}
+
+/* Element i (a value) of the request's array at off, of type t. */
+static LLVMValueRef field_at(gen *g, size_t off, LLVMTypeRef t, LLVMValueRef i)
+{
+        LLVMValueRef idx = c64(g, off);
+        LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, g->req, &idx, 1, "");
+        p = LLVMBuildBitCast(g->b, p, LLVMPointerType(t, 0), "");
+        p = LLVMBuildInBoundsGEP2(g->b, t, p, &i, 1, "");
+        return load(g, t, p);
+}
+
+/* *v = cond && key < *v ? key : *v (the first, in table order). */
+static void keep_min(gen *g, LLVMValueRef v, LLVMValueRef cond, uint64_t key)
+{
+        LLVMValueRef old = load(g, g->i64, v);
+        LLVMValueRef k = c64(g, key);
+        LLVMValueRef lt = LLVMBuildICmp(g->b, LLVMIntULT, k, old, "");
+        LLVMValueRef take = LLVMBuildAnd(g->b, cond, lt, "");
+        LLVMBuildStore(g->b, LLVMBuildSelect(g->b, take, k, old, ""), v);
+}
+
+static LLVMValueRef mask_test(gen *g, LLVMValueRef word, uint64_t mask)
+{
+        return LLVMBuildICmp(g->b, LLVMIntNE, LLVMBuildAnd(g->b, word, c64(g, mask), ""), c64(g, 0),
+                             "");
+}
+
+/* ---- automata as code ---- */
+
+enum acc_mode { ACC_SELF_BIN, ACC_ANC_BIN, ACC_METHOD, ACC_GLOB, ACC_HOST };
+
+static void emit_candidates(gen *g, const int *rules, int n, int special);
+
+/* The code at the end of the input in a state accepting acc (NULL: none). */
+static void emit_accept(gen *g, int mode, const ivec *acc)
+{
+        switch (mode) {
+        case ACC_SELF_BIN: /* exact strings: at most one id */
+                if (acc)
+                        LLVMBuildStore(g->b, c32(g, (uint32_t)acc->v[0]), g->self_id);
+                break;
+        case ACC_ANC_BIN:
+                if (acc && g->lit_abit[acc->v[0]] >= 0) {
+                        LLVMValueRef m = load(g, g->i64, g->anc_mask);
+                        m = LLVMBuildOr(g->b, m, c64(g, 1ull << g->lit_abit[acc->v[0]]), "");
+                        LLVMBuildStore(g->b, m, g->anc_mask);
+                }
+                break;
+        case ACC_METHOD:
+                if (acc)
+                        LLVMBuildStore(g->b, c64(g, 1ull << acc->v[0]), g->mmask);
+                break;
+        case ACC_GLOB:
+                if (acc) { /* the words with a bit set; the others stay 0 */
+                        for (int i = 0; i < acc->n;) {
+                                int w = acc->v[i] / 64;
+                                uint64_t bits = 0;
+                                for (; i < acc->n && acc->v[i] / 64 == w; i++)
+                                        bits |= 1ull << (acc->v[i] % 64);
+                                LLVMValueRef idx = c32(g, (uint32_t)w);
+                                LLVMValueRef p =
+                                    LLVMBuildInBoundsGEP2(g->b, g->i64, g->globbits, &idx, 1, "");
+                                LLVMBuildStore(g->b, c64(g, bits), p);
+                        }
+                }
+                break;
+        case ACC_HOST:
+                if (acc) {
+                        ivec rules = {0};
+                        for (int i = 0; i < acc->n; i++) {
+                                const ivec *hr = &g->host_rules[acc->v[i]];
+                                for (int k = 0; k < hr->n; k++)
+                                        iv_push(&rules, hr->v[k]);
+                        }
+                        iv_sort_unique(&rules);
+                        emit_candidates(g, rules.v, rules.n, -2);
+                        free(rules.v);
+                }
+                break;
+        }
+}
+
+/* Run d over len bytes at ptr (right to left when reverse), then continue
+ * at cont. */
+static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, bool reverse,
+                     int mode, LLVMBasicBlockRef cont)
+{
+        g->dfa_states += d->n;
+        LLVMBuildStore(g->b, reverse ? len : c64(g, 0), g->pos);
+        LLVMBasicBlockRef *sb = xrealloc(NULL, sizeof(*sb) * (size_t)d->n);
+        LLVMBasicBlockRef *ab = calloc((size_t)d->accs.n + 1, sizeof(*ab));
+        if (!ab)
+                abort();
+        for (int i = 0; i < d->n; i++)
+                sb[i] = block(g, "s");
+        LLVMBasicBlockRef none = block(g, "nomatch");
+        LLVMBuildBr(g->b, sb[0]);
+        LLVMPositionBuilderAtEnd(g->b, none);
+        emit_accept(g, mode, NULL);
+        LLVMBuildBr(g->b, cont);
+        LLVMValueRef end = reverse ? c64(g, 0) : len;
+        for (int i = 0; i < d->n; i++) {
+                const dstate *s = &d->st[i];
+                LLVMBasicBlockRef fin = none;
+                if (s->acc >= 0) {
+                        if (!ab[s->acc]) {
+                                ab[s->acc] = block(g, "accept");
+                                LLVMPositionBuilderAtEnd(g->b, ab[s->acc]);
+                                emit_accept(g, mode, &d->accs.sets[s->acc]);
+                                LLVMBuildBr(g->b, cont);
+                        }
+                        fin = ab[s->acc];
+                }
+                LLVMPositionBuilderAtEnd(g->b, sb[i]);
+                LLVMValueRef p = load(g, g->i64, g->pos);
+                if (s->nbytes == 0 && s->other < 0) { /* nothing more can match */
+                        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, end, ""), fin,
+                                        none);
+                        continue;
+                }
+                LLVMBasicBlockRef rd = block(g, "read");
+                LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, end, ""), fin, rd);
+                LLVMPositionBuilderAtEnd(g->b, rd);
+                LLVMValueRef at = reverse ? LLVMBuildSub(g->b, p, c64(g, 1), "") : p;
+                LLVMValueRef bp = LLVMBuildInBoundsGEP2(g->b, g->i8, ptr, &at, 1, "");
+                LLVMValueRef byte = load(g, g->i8, bp);
+                LLVMBuildStore(g->b, reverse ? at : LLVMBuildAdd(g->b, p, c64(g, 1), ""), g->pos);
+                LLVMBasicBlockRef other = s->other >= 0 ? sb[s->other] : none;
+                if (s->nbytes == 0) {
+                        LLVMBuildBr(g->b, other);
+                        continue;
+                }
+                LLVMValueRef sw = LLVMBuildSwitch(g->b, byte, other, (unsigned)s->nbytes);
+                for (int k = 0; k < s->nbytes; k++)
+                        LLVMAddCase(sw, LLVMConstInt(g->i8, s->bytes[k], 0),
+                                    s->to[k] >= 0 ? sb[s->to[k]] : none);
+        }
+        LLVMPositionBuilderAtEnd(g->b, cont);
+        free(sb);
+        free(ab);
+}
+
+/* Build the DFA of nfa a and emit it; false (message set) when too big. */
+static bool run_automaton(gen *g, nfa *a, LLVMValueRef ptr, LLVMValueRef len, bool reverse,
+                          int mode, LLVMBasicBlockRef cont)
+{
+        dfa d;
+        bool ok = dfa_build(&d, a);
+        if (ok)
+                emit_dfa(g, &d, ptr, len, reverse, mode, cont);
+        else
+                gen_fail(g, "%s", d.error);
+        dfa_free(&d);
+        return ok;
+}
+
+/* ---- rules ---- */
+
+static uint64_t rule_key(const oshb_proxy *px, int i)
+{
+        return (uint64_t)i << 32 | px->rules[i].id;
+}
+
+/* Does the caller (or, with `and children`, an ancestor) match r's
+ * `from` list? */
+static LLVMValueRef binaries_ok(gen *g, const oshb_proxy_rule *r)
+{
+        if (r->nbinaries == 0)
+                return LLVMConstInt(g->i1, 1, 0);
+        LLVMValueRef ok = LLVMConstInt(g->i1, 0, 0);
+        uint64_t pmask = 0, amask = 0;
+        LLVMValueRef self = NULL;
+        for (uint32_t k = 0; k < r->nbinaries; k++) {
+                const char *bin = r->binaries[k];
+                if (bin[0] == '$') {
+                        pmask |= 1ull << st_index(&g->pbins, bin);
+                        continue;
+                }
+                int id = st_index(&g->lits, bin);
+                if (!self)
+                        self = load(g, g->i32, g->self_id);
+                ok = LLVMBuildOr(
+                    g->b, ok, LLVMBuildICmp(g->b, LLVMIntEQ, self, c32(g, (uint32_t)id), ""), "");
+                if (r->children)
+                        amask |= 1ull << g->lit_abit[id];
+        }
+        if (pmask) {
+                ok = LLVMBuildOr(g->b, ok, mask_test(g, g->param_self, pmask), "");
+                if (r->children)
+                        ok = LLVMBuildOr(g->b, ok, mask_test(g, g->param_anc, pmask), "");
+        }
+        if (amask)
+                ok = LLVMBuildOr(g->b, ok, mask_test(g, load(g, g->i64, g->anc_mask), amask), "");
+        return ok;
+}
+
+/* The http rules of an admitting rule r (cond: r matches, passes, and
+ * the request is plain HTTP). */
+static void emit_l7(gen *g, int ri, LLVMValueRef cond)
+{
+        const oshb_proxy_rule *r = &g->px->rules[ri];
+        LLVMValueRef mm = NULL;
+        for (uint32_t k = 0; k < r->nl7; k++) {
+                const oshb_l7 *h = &r->l7[k];
+                int gi = st_index(&g->globs, h->path);
+                LLVMValueRef idx = c32(g, (uint32_t)(gi / 64));
+                LLVMValueRef wp = LLVMBuildInBoundsGEP2(g->b, g->i64, g->globbits, &idx, 1, "");
+                LLVMValueRef m = mask_test(g, load(g, g->i64, wp), 1ull << (gi % 64));
+                if (h->nmethods) {
+                        uint64_t bits = 0;
+                        for (uint32_t q = 0; q < h->nmethods; q++)
+                                bits |= 1ull << st_index(&g->methods, h->methods[q]);
+                        if (!mm)
+                                mm = load(g, g->i64, g->mmask);
+                        m = LLVMBuildAnd(g->b, m, mask_test(g, mm, bits), "");
+                }
+                uint64_t key = (uint64_t)(g->l7_base[ri] + (int)k) << 32 | h->id;
+                keep_min(g, h->deny ? g->hdeny : g->hallow, LLVMBuildAnd(g->b, cond, m, ""), key);
+        }
+}
+
+/* Fold candidate rules (table indices, increasing) into the keys.
+ * special: the prefix of the address's special range (-1: none) where it
+ * is known here (an address leaf), -2 where it is the variable (hosts). */
+static void emit_candidates(gen *g, const int *rules, int n, int special)
+{
+        LLVMValueRef t = LLVMConstInt(g->i1, 1, 0), f = LLVMConstInt(g->i1, 0, 0);
+        for (int i = 0; i < n; i++) {
+                const oshb_proxy_rule *r = &g->px->rules[rules[i]];
+                uint64_t key = rule_key(g->px, rules[i]);
+                LLVMValueRef cond =
+                    LLVMBuildAnd(g->b,
+                                 LLVMBuildICmp(g->b, LLVMIntUGE, g->port,
+                                               LLVMConstInt(g->i16, r->port_lo, 0), ""),
+                                 LLVMBuildICmp(g->b, LLVMIntULE, g->port,
+                                               LLVMConstInt(g->i16, r->port_hi, 0), ""),
+                                 "");
+                cond = LLVMBuildAnd(g->b, cond, binaries_ok(g, r), "");
+                if (r->deny) {
+                        keep_min(g, g->deny, cond, key);
+                        continue;
+                }
+                LLVMValueRef passes;
+                if (special == -2)
+                        passes = LLVMBuildNot(
+                            g->b, LLVMBuildTrunc(g->b, load(g, g->i8, g->special), g->i1, ""), "");
+                else
+                        passes = special < 0 || (r->is_ip && r->prefix >= special) ? t : f;
+                keep_min(g, g->refused,
+                         LLVMBuildAnd(g->b, cond, LLVMBuildNot(g->b, passes, ""), ""), key);
+                LLVMValueRef admit = LLVMBuildAnd(g->b, cond, passes, "");
+                keep_min(g, r->nl7 ? g->l7r : g->plain, admit, key);
+                if (r->nl7)
+                        emit_l7(g, rules[i], LLVMBuildAnd(g->b, admit, g->http, ""));
+        }
+}
+
+/* ---- addresses: a comparison tree over the 128-bit address ---- */
+
+typedef unsigned __int128 u128;
+
+static u128 addr_value(const uint8_t a[16])
+{
+        u128 v = 0;
+        for (int i = 0; i < 16; i++)
+                v = v << 8 | a[i];
+        return v;
+}
+
+static u128 prefix_mask(int prefix)
+{
+        return prefix <= 0 ? 0 : ~(u128)0 << (128 - prefix);
+}
+
+/* proxy_match.c pm_special_range's list: base (IPv4-mapped) and prefix. */
+static const struct {
+        uint8_t addr[16];
+        int prefix;
+} special_nets[] = {
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 0}, 104},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 169, 254, 0, 0}, 112},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0}, 104},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 172, 16, 0, 0}, 108},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 0, 0}, 112},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 100, 64, 0, 0}, 106},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}, 104},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
+    {{0}, 128},
+    {{0xfc}, 7},
+    {{0xfe, 0x80}, 10},
+};
+#define NSPECIAL ((int)(sizeof(special_nets) / sizeof(special_nets[0])))
+
+typedef struct range {
+        u128 lo, hi;
+        int rule; /* table index, or -1 - k for special range k */
+} range;
+
+static int cmp_u128(const void *a, const void *b)
+{
+        u128 x = *(const u128 *)a, y = *(const u128 *)b;
+        return (x > y) - (x < y);
+}
+
+static int cmp_range_lo(const void *a, const void *b)
+{
+        const range *x = a, *y = b;
+        if (x->lo != y->lo)
+                return x->lo > y->lo ? 1 : -1;
+        return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static LLVMValueRef c128(gen *g, u128 v)
+{
+        uint64_t w[2] = {(uint64_t)v, (uint64_t)(v >> 64)};
+        return LLVMConstIntOfArbitraryPrecision(g->i128, 2, w);
+}
+
+typedef struct iptree {
+        u128 *start; /* the first address of each interval, increasing */
+        int *leaf;   /* its leaf id */
+        int n;
+        LLVMBasicBlockRef *leaves;
+} iptree;
+
+static void emit_tree(gen *g, const iptree *t, LLVMValueRef addr, int lo, int hi)
+{
+        if (lo == hi) {
+                LLVMBuildBr(g->b, t->leaves[t->leaf[lo]]);
+                return;
+        }
+        int mid = lo + (hi - lo + 1) / 2;
+        LLVMBasicBlockRef left = block(g, "lt"), right = block(g, "ge");
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, addr, c128(g, t->start[mid]), ""),
+                        left, right);
+        LLVMPositionBuilderAtEnd(g->b, left);
+        emit_tree(g, t, addr, lo, mid - 1);
+        LLVMPositionBuilderAtEnd(g->b, right);
+        emit_tree(g, t, addr, mid, hi);
+}
+
+/* The intervals between every range boundary, each with the address rules
+ * containing it (in table order) and its special range; one leaf per
+ * distinct pair, adjacent equal intervals merged. */
+static void emit_addresses(gen *g, LLVMValueRef addr, LLVMBasicBlockRef cont)
+{
+        const oshb_proxy *px = g->px;
+        int nr = 0;
+        range *rs = xrealloc(NULL, sizeof(range) * ((size_t)px->nrules + NSPECIAL));
+        for (int k = 0; k < NSPECIAL; k++) {
+                u128 m = prefix_mask(special_nets[k].prefix);
+                u128 lo = addr_value(special_nets[k].addr) & m;
+                rs[nr++] = (range){lo, lo | ~m, -1 - k};
+        }
+        for (uint32_t i = 0; i < px->nrules; i++) {
+                const oshb_proxy_rule *r = &px->rules[i];
+                if (!r->is_ip)
+                        continue;
+                u128 m = prefix_mask(r->prefix);
+                u128 lo = addr_value(r->addr) & m;
+                rs[nr++] = (range){lo, lo | ~m, (int)i};
+        }
+        u128 *pts = xrealloc(NULL, sizeof(u128) * (size_t)(2 * nr + 1));
+        int np = 0;
+        pts[np++] = 0;
+        for (int i = 0; i < nr; i++) {
+                pts[np++] = rs[i].lo;
+                if (rs[i].hi != ~(u128)0)
+                        pts[np++] = rs[i].hi + 1;
+        }
+        qsort(pts, (size_t)np, sizeof(u128), cmp_u128);
+        int w = 1;
+        for (int i = 1; i < np; i++)
+                if (pts[i] != pts[w - 1])
+                        pts[w++] = pts[i];
+        np = w;
+        qsort(rs, (size_t)nr, sizeof(range), cmp_range_lo);
+        /* sweep: the active ranges (nested or disjoint: CIDRs) */
+        ivec active = {0}, key = {0};
+        setpool leaves = {0};
+        iptree t = {xrealloc(NULL, sizeof(u128) * (size_t)np),
+                    xrealloc(NULL, sizeof(int) * (size_t)np), 0, NULL};
+        int next = 0;
+        for (int k = 0; k < np; k++) {
+                u128 at = pts[k];
+                int wr = 0;
+                for (int i = 0; i < active.n; i++) /* drop the ranges that ended */
+                        if (rs[active.v[i]].hi >= at)
+                                active.v[wr++] = active.v[i];
+                active.n = wr;
+                for (; next < nr && rs[next].lo == at; next++)
+                        iv_push(&active, next);
+                key.n = 0;
+                int special = -1;
+                for (int i = 0; i < active.n; i++) {
+                        const range *r = &rs[active.v[i]];
+                        if (r->rule >= 0)
+                                iv_push(&key, r->rule);
+                        else
+                                special = special_nets[-1 - r->rule].prefix;
+                }
+                iv_sort_unique(&key);
+                iv_push(&key, -2 - special); /* last: the special prefix, negative */
+                int leaf = sp_intern(&leaves, key.v, key.n);
+                if (t.n && t.leaf[t.n - 1] == leaf)
+                        continue;
+                t.start[t.n] = at;
+                t.leaf[t.n++] = leaf;
+        }
+        t.leaves = xrealloc(NULL, sizeof(LLVMBasicBlockRef) * (size_t)leaves.n);
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+        for (int l = 0; l < leaves.n; l++) {
+                const ivec *k = &leaves.sets[l];
+                int special = -2 - k->v[k->n - 1];
+                t.leaves[l] = block(g, "leaf");
+                LLVMPositionBuilderAtEnd(g->b, t.leaves[l]);
+                LLVMBuildStore(g->b, LLVMConstInt(g->i8, special >= 0, 0), g->special);
+                emit_candidates(g, k->v, k->n - 1, special);
+                LLVMBuildBr(g->b, cont);
+        }
+        LLVMPositionBuilderAtEnd(g->b, here);
+        emit_tree(g, &t, addr, 0, t.n - 1);
+        LLVMPositionBuilderAtEnd(g->b, cont);
+        free(t.leaves);
+        free(t.start);
+        free(t.leaf);
+        sp_free(&leaves);
+        free(active.v);
+        free(key.v);
+        free(pts);
+        free(rs);
+}
+
+/* ---- the function ---- */
+
+#define OFF(f) offsetof(struct osh_native_req, f)
+
+static uint64_t result(int reason, uint32_t rule, bool allowed)
+{
+        return (uint64_t)reason << 32 | rule | (allowed ? OSH_NATIVE_ALLOWED : 0);
+}
+
+/* reason, the rule id of key (its low half), allowed. */
+static LLVMValueRef result_of(gen *g, int reason, LLVMValueRef key, bool allowed)
+{
+        LLVMValueRef id = LLVMBuildAnd(g->b, key, c64(g, 0xffffffffu), "");
+        return LLVMBuildOr(g->b, id, c64(g, result(reason, 0, allowed)), "");
+}
+
+static LLVMValueRef is_set(gen *g, LLVMValueRef key)
+{
+        return LLVMBuildICmp(g->b, LLVMIntNE, key, c64(g, UINT64_MAX), "");
+}
+
+/* The verdict from the keys, as pm_decide_connect and pm_decide_http. */
+static void emit_verdict(gen *g)
+{
+        LLVMValueRef deny = load(g, g->i64, g->deny), plain = load(g, g->i64, g->plain);
+        LLVMValueRef l7r = load(g, g->i64, g->l7r), refused = load(g, g->i64, g->refused);
+        LLVMValueRef hdeny = load(g, g->i64, g->hdeny), hallow = load(g, g->i64, g->hallow);
+        LLVMValueRef conn =
+            LLVMBuildSelect(g->b, is_set(g, plain), result_of(g, OSH_NR_ALLOW_CONNECT, plain, true),
+                            result_of(g, OSH_NR_TUNNEL_HAS_L7, l7r, false), "");
+        LLVMValueRef http =
+            LLVMBuildSelect(g->b, is_set(g, hallow), result_of(g, OSH_NR_ALLOW_HTTP, hallow, true),
+                            result_of(g, OSH_NR_NO_ALLOW_HTTP, l7r, false), "");
+        http = LLVMBuildSelect(g->b, is_set(g, plain),
+                               result_of(g, OSH_NR_ALLOW_PLAIN_HTTP, plain, true), http, "");
+        http = LLVMBuildSelect(g->b, is_set(g, hdeny), result_of(g, OSH_NR_DENY_HTTP, hdeny, false),
+                               http, "");
+        LLVMValueRef res = LLVMBuildSelect(g->b, g->http, http, conn, "");
+        LLVMValueRef none =
+            LLVMBuildNot(g->b, LLVMBuildOr(g->b, is_set(g, plain), is_set(g, l7r), ""), "");
+        LLVMValueRef refusal =
+            LLVMBuildSelect(g->b, is_set(g, refused), result_of(g, OSH_NR_SPECIAL, refused, false),
+                            c64(g, result(OSH_NR_NO_ALLOW, 0xffffffffu, false)), "");
+        res = LLVMBuildSelect(g->b, none, refusal, res, "");
+        res = LLVMBuildSelect(g->b, is_set(g, deny), result_of(g, OSH_NR_DENY_CONNECT, deny, false),
+                              res, "");
+        LLVMBuildRet(g->b, res);
+}
+
+/* The caller's binary, then (with `and children` rules) each ancestor,
+ * through the DFA of the literal `from` binaries. */
+static bool emit_binaries(gen *g)
+{
+        nfa a = {0};
+        for (int i = 0; i < g->lits.n; i++)
+                nfa_add_literal(&a, g->lits.s[i], i);
+        bool ok = true;
+        LLVMValueRef bin = field(g, OFF(binary), g->p8);
+        LLVMBasicBlockRef run = block(g, "self"), done = block(g, "self_done");
+        LLVMBuildCondBr(g->b, LLVMBuildIsNotNull(g->b, bin, ""), run, done);
+        LLVMPositionBuilderAtEnd(g->b, run);
+        LLVMValueRef len = LLVMBuildZExt(g->b, field(g, OFF(binary_len), g->i32), g->i64, "");
+        ok = run_automaton(g, &a, bin, len, false, ACC_SELF_BIN, done);
+        if (ok && g->nabits) {
+                LLVMValueRef n = LLVMBuildZExt(g->b, field(g, OFF(nancestors), g->i16), g->i32, "");
+                LLVMValueRef max = c32(g, OSH_NATIVE_MAX_ANCESTORS);
+                n = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, n, max, ""), n, max, "");
+                LLVMBuildStore(g->b, c32(g, 0), g->j);
+                LLVMBasicBlockRef head = block(g, "anc"), body = block(g, "anc_body");
+                LLVMBasicBlockRef scan = block(g, "anc_scan"), next = block(g, "anc_next");
+                LLVMBasicBlockRef end = block(g, "anc_done");
+                LLVMBuildBr(g->b, head);
+                LLVMPositionBuilderAtEnd(g->b, head);
+                LLVMValueRef j = load(g, g->i32, g->j);
+                LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, j, n, ""), body, end);
+                LLVMPositionBuilderAtEnd(g->b, body);
+                LLVMValueRef jj = LLVMBuildZExt(g->b, j, g->i64, "");
+                LLVMValueRef p = field_at(g, OFF(ancestors), g->p8, jj);
+                LLVMValueRef l =
+                    LLVMBuildZExt(g->b, field_at(g, OFF(ancestor_len), g->i32, jj), g->i64, "");
+                LLVMBuildCondBr(g->b, LLVMBuildIsNotNull(g->b, p, ""), scan, next);
+                LLVMPositionBuilderAtEnd(g->b, scan);
+                ok = run_automaton(g, &a, p, l, false, ACC_ANC_BIN, next);
+                LLVMValueRef j1 = LLVMBuildAdd(g->b, load(g, g->i32, g->j), c32(g, 1), "");
+                LLVMBuildStore(g->b, j1, g->j);
+                LLVMBuildBr(g->b, head);
+                LLVMPositionBuilderAtEnd(g->b, end);
+        }
+        nfa_free(&a);
+        return ok;
+}
+
+/* For plain HTTP: the method's bit and the bits of the globs the
+ * (normalized) path matches. */
+static bool emit_http(gen *g)
+{
+        LLVMBasicBlockRef run = block(g, "http"), done = block(g, "http_done");
+        LLVMBuildCondBr(g->b, g->http, run, done);
+        LLVMPositionBuilderAtEnd(g->b, run);
+        bool ok = true;
+        if (g->methods.n) {
+                nfa a = {0};
+                for (int i = 0; i < g->methods.n; i++)
+                        nfa_add_literal(&a, g->methods.s[i], i);
+                LLVMBasicBlockRef m = block(g, "method_done");
+                LLVMValueRef p = field(g, OFF(method), g->p8);
+                LLVMValueRef l = LLVMBuildZExt(g->b, field(g, OFF(method_len), g->i32), g->i64, "");
+                ok = run_automaton(g, &a, p, l, false, ACC_METHOD, m);
+                nfa_free(&a);
+        }
+        if (ok) {
+                nfa a = {0};
+                for (int i = 0; i < g->globs.n; i++)
+                        nfa_add_glob(&a, g->globs.s[i], i);
+                LLVMValueRef p = field(g, OFF(path), g->p8);
+                LLVMValueRef l = LLVMBuildZExt(g->b, field(g, OFF(path_len), g->i32), g->i64, "");
+                ok = run_automaton(g, &a, p, l, false, ACC_GLOB, done);
+                nfa_free(&a);
+        }
+        return ok;
+}
+
+static bool emit_hosts(gen *g, LLVMValueRef flags)
+{
+        LLVMBasicBlockRef run = block(g, "host"), done = block(g, "host_done");
+        LLVMValueRef is_ip = mask_test(g, flags, OSH_NATIVE_HOST_IS_IP);
+        LLVMBuildCondBr(g->b, is_ip, done, run);
+        LLVMPositionBuilderAtEnd(g->b, run);
+        nfa a = {0};
+        for (int i = 0; i < g->hosts.n; i++)
+                nfa_add_host(&a, g->hosts.s[i], i);
+        LLVMValueRef p = field(g, OFF(host), g->p8);
+        LLVMValueRef l = LLVMBuildZExt(g->b, field(g, OFF(host_len), g->i32), g->i64, "");
+        bool ok = run_automaton(g, &a, p, l, true, ACC_HOST, done);
+        nfa_free(&a);
+        return ok;
+}
+
+static void emit_address_side(gen *g, LLVMValueRef flags)
+{
+        LLVMBasicBlockRef run = block(g, "addr"), done = block(g, "addr_done");
+        LLVMBuildCondBr(g->b, mask_test(g, flags, OSH_NATIVE_HAS_ADDR), run, done);
+        LLVMPositionBuilderAtEnd(g->b, run);
+        LLVMValueRef raw = field(g, OFF(addr), g->i128);
+        LLVMTypeRef ty = g->i128;
+        LLVMValueRef bswap =
+            LLVMGetIntrinsicDeclaration(g->mod, LLVMLookupIntrinsicID("llvm.bswap", 10), &ty, 1);
+        LLVMTypeRef fty = LLVMFunctionType(g->i128, &ty, 1, 0);
+        LLVMValueRef addr = LLVMBuildCall2(g->b, fty, bswap, &raw, 1, "");
+        emit_addresses(g, addr, done);
+}
+
+static void add_fn_attr(gen *g, const char *k, const char *v)
+{
+        LLVMAttributeRef a =
+            LLVMCreateStringAttribute(g->ctx, k, (unsigned)strlen(k), v, (unsigned)strlen(v));
+        LLVMAddAttributeAtIndex(g->fn, LLVMAttributeFunctionIndex, a);
+}
+
+static void add_enum_attr(gen *g, const char *name)
+{
+        unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+        LLVMAddAttributeAtIndex(g->fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(g->ctx, kind, 0));
+}
+
+static bool build_function(gen *g, bool network)
+{
+        LLVMTypeRef fty = LLVMFunctionType(g->i64, &g->p8, 1, 0);
+        g->fn = LLVMAddFunction(g->mod, "osh_decide", fty);
+        add_fn_attr(g, "no-jump-tables", "true");
+        add_fn_attr(g, "no-builtins", "");
+        add_fn_attr(g, "frame-pointer", "none");
+        add_enum_attr(g, "nounwind");
+        add_enum_attr(g, "norecurse");
+        g->req = LLVMGetParam(g->fn, 0);
+        LLVMBasicBlockRef entry = block(g, "entry");
+        LLVMPositionBuilderAtEnd(g->b, entry);
+        if (!network) { /* no net section: nothing at all */
+                LLVMBuildRet(g->b, c64(g, result(OSH_NR_NO_NETWORK, 0xffffffffu, false)));
+                return true;
+        }
+        LLVMValueRef none = c64(g, UINT64_MAX);
+        g->pos = var(g, g->i64, NULL, "pos");
+        g->j = var(g, g->i32, NULL, "j");
+        g->deny = var(g, g->i64, none, "deny");
+        g->plain = var(g, g->i64, none, "plain");
+        g->l7r = var(g, g->i64, none, "l7r");
+        g->refused = var(g, g->i64, none, "refused");
+        g->hdeny = var(g, g->i64, none, "hdeny");
+        g->hallow = var(g, g->i64, none, "hallow");
+        g->special = var(g, g->i8, LLVMConstInt(g->i8, 0, 0), "special");
+        g->self_id = var(g, g->i32, c32(g, 0xffffffffu), "self_id");
+        g->anc_mask = var(g, g->i64, c64(g, 0), "anc_mask");
+        g->mmask = var(g, g->i64, c64(g, 0), "mmask");
+        int words = (g->globs.n + 63) / 64;
+        LLVMTypeRef wt = LLVMArrayType(g->i64, (unsigned)(words ? words : 1));
+        g->globbits = LLVMBuildBitCast(g->b, LLVMBuildAlloca(g->b, wt, "globs"),
+                                       LLVMPointerType(g->i64, 0), "");
+        for (int w = 0; w < words; w++) {
+                LLVMValueRef idx = c32(g, (uint32_t)w);
+                LLVMBuildStore(g->b, c64(g, 0),
+                               LLVMBuildInBoundsGEP2(g->b, g->i64, g->globbits, &idx, 1, ""));
+        }
+        LLVMValueRef flags = field(g, OFF(flags), g->i32);
+        g->http = mask_test(g, LLVMBuildZExt(g->b, flags, g->i64, ""), OSH_NATIVE_HTTP);
+        g->port = field(g, OFF(port), g->i16);
+        g->param_self = field(g, OFF(param_self), g->i64);
+        g->param_anc = field(g, OFF(param_anc), g->i64);
+        flags = LLVMBuildZExt(g->b, flags, g->i64, "");
+        if (g->lits.n && !emit_binaries(g))
+                return false;
+        if (g->nl7 && !emit_http(g))
+                return false;
+        emit_address_side(g, flags);
+        if (g->hosts.n && !emit_hosts(g, flags))
+                return false;
+        emit_verdict(g);
+        return true;
+}
+
+/* ---- from the module to code osh-proxy can map ---- */
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void optimize(gen *g, LLVMTargetMachineRef tm)
+{
+        LLVMPassManagerBuilderRef pmb = LLVMPassManagerBuilderCreate();
+        LLVMPassManagerBuilderSetOptLevel(pmb, 2);
+        LLVMPassManagerRef fpm = LLVMCreateFunctionPassManagerForModule(g->mod);
+        LLVMPassManagerRef mpm = LLVMCreatePassManager();
+        LLVMAddAnalysisPasses(tm, fpm);
+        LLVMAddAnalysisPasses(tm, mpm);
+        LLVMPassManagerBuilderPopulateFunctionPassManager(pmb, fpm);
+        LLVMPassManagerBuilderPopulateModulePassManager(pmb, mpm);
+        LLVMInitializeFunctionPassManager(fpm);
+        for (LLVMValueRef f = LLVMGetFirstFunction(g->mod); f; f = LLVMGetNextFunction(f))
+                LLVMRunFunctionPassManager(fpm, f);
+        LLVMFinalizeFunctionPassManager(fpm);
+        LLVMRunPassManager(mpm, g->mod);
+        LLVMDisposePassManager(fpm);
+        LLVMDisposePassManager(mpm);
+        LLVMPassManagerBuilderDispose(pmb);
+}
+
+static uint16_t host_machine(void)
+{
+#if defined(__x86_64__)
+        return OSH_NATIVE_EM_X86_64;
+#elif defined(__aarch64__)
+        return OSH_NATIVE_EM_AARCH64;
+#else
+        return 0;
+#endif
+}
+
+/* Find .text and osh_decide in the ELF64 object; refuse any relocation
+ * against .text, any other executable section, any other machine. */
+static bool elf_text(gen *g, const uint8_t *obj, size_t len, size_t *text_off, size_t *text_len,
+                     size_t *entry)
+{
+        Elf64_Ehdr eh;
+        if (len < sizeof(eh))
+                return gen_fail(g, "the object is too short for an ELF header");
+        memcpy(&eh, obj, sizeof(eh));
+        if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+            eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_type != ET_REL)
+                return gen_fail(g, "the object is not a little-endian ELF64 relocatable file");
+        if (eh.e_machine != host_machine())
+                return gen_fail(g, "the object is for ELF machine %u, not this host's",
+                                eh.e_machine);
+        if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
+            (size_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff ||
+            eh.e_shstrndx >= eh.e_shnum)
+                return gen_fail(g, "the object's section table is malformed");
+        Elf64_Shdr *sh = xrealloc(NULL, sizeof(Elf64_Shdr) * eh.e_shnum);
+        memcpy(sh, obj + eh.e_shoff, sizeof(Elf64_Shdr) * eh.e_shnum);
+        bool ok = false;
+        for (int i = 0; i < eh.e_shnum; i++)
+                if (sh[i].sh_type != SHT_NOBITS &&
+                    (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset))
+                        goto out;
+        const Elf64_Shdr *names = &sh[eh.e_shstrndx];
+        int text = -1, symtab = -1;
+        for (int i = 0; i < eh.e_shnum; i++) {
+                if (sh[i].sh_name >= names->sh_size)
+                        goto out;
+                const char *name = (const char *)obj + names->sh_offset + sh[i].sh_name;
+                if (!strcmp(name, ".text"))
+                        text = i;
+                else if (sh[i].sh_type == SHT_SYMTAB)
+                        symtab = i;
+        }
+        if (text < 0 || symtab < 0 || sh[symtab].sh_link >= eh.e_shnum)
+                goto out;
+        for (int i = 0; i < eh.e_shnum; i++) {
+                if ((sh[i].sh_type == SHT_RELA || sh[i].sh_type == SHT_REL) &&
+                    (int)sh[i].sh_info == text) {
+                        ok = gen_fail(g, "the code has relocations (.text is not "
+                                         "self-contained): refusing to ship it");
+                        goto done;
+                }
+                if (i != text && (sh[i].sh_flags & SHF_EXECINSTR) && sh[i].sh_size) {
+                        ok = gen_fail(g, "the code spans more than .text: refusing to ship it");
+                        goto done;
+                }
+        }
+        const Elf64_Shdr *st = &sh[symtab], *str = &sh[sh[symtab].sh_link];
+        for (size_t k = 0; k < st->sh_size / sizeof(Elf64_Sym); k++) {
+                Elf64_Sym sym;
+                memcpy(&sym, obj + st->sh_offset + k * sizeof(sym), sizeof(sym));
+                if (sym.st_name >= str->sh_size)
+                        continue;
+                const char *name = (const char *)obj + str->sh_offset + sym.st_name;
+                if (!strcmp(name, "osh_decide") && sym.st_shndx == text &&
+                    sym.st_value < sh[text].sh_size) {
+                        *text_off = sh[text].sh_offset;
+                        *text_len = sh[text].sh_size;
+                        *entry = sym.st_value;
+                        ok = true;
+                        goto done;
+                }
+        }
+out:
+        ok = gen_fail(g, "the object has no .text holding osh_decide, or is malformed");
+done:
+        free(sh);
+        return ok;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static bool package(gen *g, lm_output *out)
+{
+        size_t off = 0, len = 0, entry = 0;
+        if (!elf_text(g, out->object, out->object_len, &off, &len, &entry))
+                return false;
+        out->container_len = OSH_NATIVE_HEADER_LEN + len;
+        out->container = xrealloc(NULL, out->container_len);
+        uint8_t *h = out->container;
+        memcpy(h, OSH_NATIVE_MAGIC, 8);
+        put32(h + 8, OSH_NATIVE_ABI);
+        put32(h + 12, host_machine());
+        put32(h + 16, (uint32_t)entry);
+        put32(h + 20, (uint32_t)len);
+        put32(h + 24, g->px->nrules);
+        put32(h + 28, 0);
+        memcpy(h + OSH_NATIVE_HEADER_LEN, out->object + off, len);
+        return true;
+}
+
+static bool compile_module(gen *g, lm_output *out, bool want_ir)
+{
+        LLVMInitializeNativeTarget();
+        LLVMInitializeNativeAsmPrinter();
+        char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
+        LLVMTargetRef target;
+        bool ok = false;
+        if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+                gen_fail(g, "LLVM has no target for %s: %s", triple, msg);
+                LLVMDisposeMessage(msg);
+                LLVMDisposeMessage(triple);
+                return false;
+        }
+        LLVMTargetMachineRef tm =
+            LLVMCreateTargetMachine(target, triple, "generic", "", LLVMCodeGenLevelDefault,
+                                    LLVMRelocPIC, LLVMCodeModelSmall);
+        LLVMSetTarget(g->mod, triple);
+        LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
+        char *dls = LLVMCopyStringRepOfTargetData(dl);
+        LLVMSetDataLayout(g->mod, dls);
+        LLVMDisposeMessage(dls);
+        LLVMDisposeTargetData(dl);
+        if (LLVMVerifyModule(g->mod, LLVMReturnStatusAction, &msg)) {
+                gen_fail(g, "the generated module is invalid (a bug in llvm_matcher.c): %.200s",
+                         msg);
+                goto out;
+        }
+        LLVMDisposeMessage(msg);
+        msg = NULL;
+        optimize(g, tm);
+        if (want_ir)
+                out->ir = LLVMPrintModuleToString(g->mod);
+        LLVMMemoryBufferRef buf;
+        if (LLVMTargetMachineEmitToMemoryBuffer(tm, g->mod, LLVMObjectFile, &msg, &buf)) {
+                gen_fail(g, "LLVM could not emit the object: %s", msg);
+                goto out;
+        }
+        out->object_len = LLVMGetBufferSize(buf);
+        out->object = xrealloc(NULL, out->object_len);
+        memcpy(out->object, LLVMGetBufferStart(buf), out->object_len);
+        LLVMDisposeMemoryBuffer(buf);
+        ok = true;
+out:
+        if (msg)
+                LLVMDisposeMessage(msg);
+        LLVMDisposeTargetMachine(tm);
+        LLVMDisposeMessage(triple);
+        return ok;
+}
+
+bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_output *out, char *err,
+                        size_t errlen)
+{
+        memset(out, 0, sizeof(*out));
+        gen g = {.px = px, .err = err, .errlen = errlen};
+        if (!host_machine())
+                return gen_fail(&g, "the native matcher is built for x86_64 and aarch64 only");
+        double t0 = now_s();
+        bool ok = collect(&g);
+        if (ok) {
+                g.ctx = LLVMContextCreate();
+                g.mod = LLVMModuleCreateWithNameInContext("osh_native", g.ctx);
+                g.b = LLVMCreateBuilderInContext(g.ctx);
+                g.i1 = LLVMInt1TypeInContext(g.ctx);
+                g.i8 = LLVMInt8TypeInContext(g.ctx);
+                g.i16 = LLVMInt16TypeInContext(g.ctx);
+                g.i32 = LLVMInt32TypeInContext(g.ctx);
+                g.i64 = LLVMInt64TypeInContext(g.ctx);
+                g.i128 = LLVMInt128TypeInContext(g.ctx);
+                g.p8 = LLVMPointerType(g.i8, 0);
+                ok = build_function(&g, network);
+                out->dfa_states = g.dfa_states;
+                out->generate_s = now_s() - t0;
+                t0 = now_s();
+                ok = ok && compile_module(&g, out, want_ir) && package(&g, out);
+                out->compile_s = now_s() - t0;
+                LLVMDisposeBuilder(g.b);
+                LLVMDisposeModule(g.mod);
+                LLVMContextDispose(g.ctx);
+        }
+        for (int i = 0; i < g.hosts.n; i++)
+                free(g.host_rules ? g.host_rules[i].v : NULL);
+        free(g.host_rules);
+        free(g.lit_abit);
+        free(g.l7_base);
+        st_free(&g.hosts);
+        st_free(&g.lits);
+        st_free(&g.pbins);
+        st_free(&g.globs);
+        st_free(&g.methods);
+        if (!ok)
+                lm_output_free(out);
+        return ok;
+}
+
+void lm_output_free(lm_output *o)
+{
+        if (o->ir)
+                LLVMDisposeMessage(o->ir);
+        free(o->object);
+        free(o->container);
+        memset(o, 0, sizeof(*o));
+}
