@@ -599,7 +599,7 @@ static void test_random_encoding(void **state)
 {
         (void)state;
         rng_state = 20261127;
-        int checked = 0;
+        int checked = 0, nbuilt = 0;
         for (int round = 0; round < 60; round++) {
                 char *text = rpolicy("p", 1 + rn(6), NULL, rnd());
                 T t;
@@ -622,8 +622,17 @@ static void test_random_encoding(void **state)
                         }
                         checked++;
                 }
-                /* and every check runs clean: witnesses replay */
+                /* and every check runs clean: witnesses replay, through
+                 * the evaluator and through the compiled program */
+                oshb_bundle b;
+                /* (a random condition can need more than the kernel's
+                 * 4,096 instructions: then no bundle) */
+                if (bundle_build(&t.fx.ctx, t.fx.prog, t.p, &b)) {
+                        t.v.bundle = &b;
+                        nbuilt++;
+                }
                 vf_check_sys(&t.v, t.p);
+                t.v.bundle = NULL;
                 if (t.v.internal)
                         fprintf(stderr, "%s\n", text);
                 assert_int_equal(t.v.internal, 0);
@@ -632,6 +641,7 @@ static void test_random_encoding(void **state)
                 free(text);
         }
         assert_int_equal(checked, 60 * 12);
+        assert_true(nbuilt >= 40);
 }
 
 static bool sampled_allows(const ir_policy *p, const rsys *s, const uint64_t a[6])
