@@ -122,7 +122,20 @@ typedef struct fs_decision {
         const oshb_mount *mask; /* the mask that took the right away */
 } fs_decision;
 
-static fs_decision bundle_fs(const oshb_bundle *b, unsigned right, const fs_atom *q)
+/* Does an IR deny of `right` cover q?  A coarse mask (HIDE for a deny of
+ * read, NODEV for a deny of ioctl) may take more than the policy denies
+ * only there. */
+static bool ir_denies_over(const ir_policy *p, unsigned right, const fs_atom *q)
+{
+        for (int i = 0; i < p->nfs; i++)
+                if (p->fs[i].deny && (p->fs[i].rights & right) &&
+                    atom_covered(p->fs[i].path.param, p->fs[i].path.path, q))
+                        return true;
+        return false;
+}
+
+static fs_decision bundle_fs(const ir_policy *p, const oshb_bundle *b, unsigned right,
+                             const fs_atom *q)
 {
         fs_decision d = {0};
         uint64_t need = access_bits_of(right), got = 0;
@@ -143,7 +156,7 @@ static fs_decision bundle_fs(const oshb_bundle *b, unsigned right, const fs_atom
                         continue;
                 if (m->kind & OSHB_MASK_HIDE) {
                         d.mask = m;
-                        d.coarse_mask = true;
+                        d.coarse_mask = ir_denies_over(p, RIGHT_READ, q);
                         return d;
                 }
                 if (!inner || strlen(m->path) > strlen(inner->path))
@@ -160,7 +173,7 @@ static fs_decision bundle_fs(const oshb_bundle *b, unsigned right, const fs_atom
         }
         if (takes & right) {
                 d.mask = inner;
-                d.coarse_mask = right == RIGHT_IOCTL;
+                d.coarse_mask = right == RIGHT_IOCTL && ir_denies_over(p, RIGHT_IOCTL, q);
                 return d;
         }
         d.allowed = true;
@@ -246,7 +259,7 @@ static void validate_fs(vf *v, const ir_policy *p, const oshb_bundle *b)
                                                q->param ? q->param : "", q->path);
                 for (int r = 0; r < 4; r++) {
                         eval_result ir = eval_fs(p, NULL, all_rights[r], req);
-                        fs_decision d = bundle_fs(b, all_rights[r], q);
+                        fs_decision d = bundle_fs(p, b, all_rights[r], q);
                         bool differs = d.partial || d.allowed != ir.allowed;
                         if (differs && ir.allowed && !d.allowed && d.coarse_mask)
                                 differs = false; /* documented: masks are coarser */

@@ -19,6 +19,7 @@
 #include "backends/backends.h"
 #include "backends/bpf.h"
 #include "backends/landlock_abi.h"
+#include "lang/sysargs.h"
 #include "verifier/verify.h"
 
 #include <linux/audit.h>
@@ -168,9 +169,26 @@ static const rsys rsyscalls[] = {
     {"getrandom", {"arg0", "arg1", "arg2"}}, {"shutdown", {"sockfd", "how", NULL}},
 };
 
-static const char *const rvalues[] = {"0",          "1",     "2",  "-1",         "7",
-                                      "0x80000000", "0xff",  "10", "0xffffffff", "-2147483648",
-                                      "4096",       "65535", "3",  "0x100000000"};
+/* Values an argument of this width and signedness can be compared with. */
+static const char *rand_value(const rsys *s, const char *argname)
+{
+        static const char *const s32[] = {"0", "1",    "2",     "-1", "7",           "10",
+                                          "3", "4096", "65535", "-2", "-2147483648", "2147483647"};
+        static const char *const u32[] = {"0",    "1",     "2",          "7",          "10",  "3",
+                                          "4096", "65535", "0x80000000", "0xffffffff", "0xff"};
+        static const char *const s64[] = {"0", "1", "2", "-1", "7", "0x100000000", "4096", "-4096"};
+        static const char *const u64[] = {"0",           "1",          "2",
+                                          "7",           "0x80000000", "0xffffffff",
+                                          "0x100000000", "4096",       "0xffffffffffffffff"};
+        const sys_sig *sig = sysargs_lookup(s->name);
+        const sys_arg *a = sig ? sysargs_find(sig, argname) : NULL;
+        if (!a)
+                a = sysargs_positional(argname);
+        bool w32 = a && a->width == 32, sg = a && a->is_signed;
+#define PICK(l) l[rnd(sizeof(l) / sizeof(l[0]))]
+        return w32 ? (sg ? PICK(s32) : PICK(u32)) : (sg ? PICK(s64) : PICK(u64));
+#undef PICK
+}
 
 static void rand_cmp(char *buf, size_t n, const rsys *s)
 {
@@ -179,7 +197,7 @@ static void rand_cmp(char *buf, size_t n, const rsys *s)
                 na++;
         const char *arg = s->args[rnd((uint32_t)na)];
         static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
-        const char *val = rvalues[rnd(sizeof(rvalues) / sizeof(rvalues[0]))];
+        const char *val = rand_value(s, arg);
         if (rnd(4) == 0)
                 snprintf(buf, n, "%s & 0x%x == %s", arg, 1u << rnd(8), rnd(2) ? "0" : "1");
         else if (rnd(5) == 0)
@@ -257,6 +275,8 @@ static void test_random_policies_clean(void **state)
                         /* a generated condition the checker refuses (a
                          * value out of an argument's range): not our subject */
                         skipped++;
+                        if (getenv("OSH_TV_SHOW"))
+                                print_message("%s%s", text, fx_text(&t.fx));
                         fx_free(&t.fx);
                         free(text);
                         continue;
@@ -277,6 +297,8 @@ static void test_random_policies_clean(void **state)
                 int n = validate(&t, &t.b);
                 double ms = now_ms() - t0;
                 worst = ms > worst ? ms : worst;
+                if (getenv("OSH_TV_SHOW"))
+                        print_message("%s  %.1f ms\n", text, ms);
                 if (n || t.v.internal) {
                         print_message("%s", text);
                         dump_findings(&t, 0);
@@ -616,7 +638,11 @@ static void c_ll_rights(oshb_bundle *b, arena *a)
 {
         oshb_ll_path *ps = arena_alloc(a, sizeof(*ps) * b->landlock.npaths);
         memcpy(ps, b->landlock.paths, sizeof(*ps) * b->landlock.npaths);
-        ps[0].access |= LANDLOCK_ACCESS_FS_EXECUTE;
+        for (uint32_t i = 0; i < b->landlock.npaths; i++)
+                if (!(ps[i].access & LANDLOCK_ACCESS_FS_EXECUTE)) {
+                        ps[i].access |= LANDLOCK_ACCESS_FS_EXECUTE;
+                        break;
+                }
         b->landlock.paths = ps;
 }
 static void c_ll_drop_write(oshb_bundle *b, arena *a)
@@ -655,7 +681,7 @@ static void c_mount_path(oshb_bundle *b, arena *a)
 {
         oshb_mount *ms = arena_alloc(a, sizeof(*ms) * b->nmounts);
         memcpy(ms, b->mounts, sizeof(*ms) * b->nmounts);
-        ms[b->nmounts - 1].path = "/.env";
+        ms[b->nmounts - 1].path = "/.env-moved";
         b->mounts = ms;
 }
 static void c_port(oshb_bundle *b, arena *a)
