@@ -1081,49 +1081,64 @@ typedef struct fs_hit {
 } fs_hit;
 
 /* Requests at or beneath one of `targets` with a right of `rights` that
- * p allows, one per granting allow rule (at most `max`). */
+ * p allows, one per granting allow rule (at most `max`).  One small scope
+ * per target (only the rules whose subtree meets the target's), in which
+ * the rules already reported are blocked: each model names a new one. */
 static int find_reach(fs_x *x, fs_pol *pp, const int *targets, int ntargets, unsigned rights,
                       fs_hit *hits, int max, const char *what)
 {
-        Z3_ast *t = malloc(((size_t)ntargets + 1) * sizeof *t);
-        if (!t)
+        int n = 0, nr = pp->p->nfs;
+        bool *use = malloc((size_t)nr + 1), *seen = calloc((size_t)nr + 1, 1);
+        if (!use || !seen)
                 abort();
-        int nt = 0;
-        for (int i = 0; i < ntargets; i++)
-                if (targets[i] >= 0)
-                        t[nt++] = under(x, targets[i]);
-        int n = 0;
-        bool *use = calloc((size_t)pp->p->nfs + 1, sizeof *use);
-        if (!use)
-                abort();
-        for (int r = 0; r < pp->p->nfs; r++)
-                for (int i = 0; i < ntargets && !use[r]; i++) {
-                        int a = pp->node[r], b = targets[i];
-                        use[r] = b >= 0 && a <= x->at.n[b].hi && b <= x->at.n[a].hi;
+        /* one right: the request's right is that constant (smaller terms) */
+        Z3_ast rt = x->rt;
+        if (!(rights & (rights - 1)))
+                x->rt = mk_bv(x, rights, 4);
+        for (int i = 0; i < ntargets && n < max; i++) {
+                int b = targets[i];
+                if (b < 0)
+                        continue;
+                bool any = false;
+                for (int r = 0; r < nr; r++) {
+                        int a = pp->node[r];
+                        use[r] = a <= x->at.n[b].hi && b <= x->at.n[a].hi &&
+                                 (pp->p->fs[r].rights & rights);
+                        any |= use[r] && !pp->p->fs[r].deny;
                 }
-        Z3_solver_push(x->z, x->s);
-        Z3_solver_assert(x->z, x->s, mk_or(x, nt, t));
-        Z3_solver_assert(x->z, x->s, right_in(x, rights));
-        Z3_solver_assert(x->z, x->s, allowed_over(x, pp, use));
-        free(use);
-        while (n < max && vf_check(x->v, x->s, what) == Z3_L_TRUE) {
-                fs_hit *h = &hits[n];
-                model_request(x, &h->atom, &h->right);
-                h->allow = matching_rule(x, pp, h->atom, h->right, false);
-                h->target = -1; /* the deepest target holding it */
-                for (int i = 0; i < ntargets; i++)
-                        if (in_node(&x->at, targets[i], h->atom) &&
-                            (h->target < 0 || targets[i] > targets[h->target]))
-                                h->target = i;
-                if (h->allow < 0 || h->target < 0) {
-                        vf_internal(x->v, "fs: a model the atoms do not explain (%s)", what);
-                        break;
+                if (!any)
+                        continue; /* no allow can reach it: nothing to ask */
+                Z3_solver_push(x->z, x->s);
+                Z3_solver_assert(x->z, x->s, under(x, b));
+                Z3_solver_assert(x->z, x->s, right_in(x, rights));
+                Z3_solver_assert(x->z, x->s, allowed_over(x, pp, use));
+                for (int r = 0; r < nr; r++)
+                        if (use[r] && seen[r])
+                                Z3_solver_assert(x->z, x->s, mk_not(x, rule_matches(x, pp, r)));
+                while (n < max && vf_check(x->v, x->s, what) == Z3_L_TRUE) {
+                        fs_hit *h = &hits[n];
+                        model_request(x, &h->atom, &h->right);
+                        h->allow = matching_rule(x, pp, h->atom, h->right, false);
+                        h->target = i;
+                        /* a deeper target holding it names it better */
+                        for (int k = 0; k < ntargets; k++)
+                                if (in_node(&x->at, targets[k], h->atom) &&
+                                    targets[k] > targets[h->target])
+                                        h->target = k;
+                        if (h->allow < 0) {
+                                vf_internal(x->v, "fs: a model the atoms do not explain (%s)",
+                                            what);
+                                break;
+                        }
+                        seen[h->allow] = true;
+                        n++;
+                        Z3_solver_assert(x->z, x->s, mk_not(x, rule_matches(x, pp, h->allow)));
                 }
-                n++;
-                Z3_solver_assert(x->z, x->s, mk_not(x, rule_matches(x, pp, h->allow)));
+                Z3_solver_pop(x->z, x->s, 1);
         }
-        Z3_solver_pop(x->z, x->s, 1);
-        free(t);
+        x->rt = rt;
+        free(use);
+        free(seen);
         return n;
 }
 
