@@ -1348,10 +1348,13 @@ static void report_reach(fs_x *x, fs_pol *pp, const reach_spec *spec, const int 
                 const char *tname = tnames[h->target];
                 const char *path = hit_path(x, h);
                 vf_severity sev = sev_of ? sev_of(x, pp, h, tname) : spec->sev;
-                vf_finding *f =
-                    vf_report(x->v, pp->p, spec->name, sev, spec->layer, "%s %s: `%s` allows %s %s",
-                              spec->what, tname, rule_text(x, &pp->p->fs[h->allow]),
-                              right_name(h->right), path);
+                vf_finding *f = vf_report(
+                    x->v, pp->p, spec->name, sev, spec->layer, "%s %s: `%s` allows %s %s%s",
+                    spec->what, tname, rule_text(x, &pp->p->fs[h->allow]), right_name(h->right),
+                    path,
+                    sev < spec->sev ? "; osh-run's mount view hides it at launch since no rule "
+                                      "names it, so the grant says more than is enforced"
+                                    : "");
                 loc_rule(x, f, &pp->p->fs[h->allow], "grants it");
                 vf_witness(x->v, f, "%s %s", right_name(h->right), path);
                 vf_fix(x->v, f, "%s", fix_of ? fix_of(x, h, tname) : spec->fix);
