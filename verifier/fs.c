@@ -135,7 +135,9 @@ static int atoms_find(const fs_atoms *at, const char *param, const char *path)
 
 static bool same_universe(const char *pa, const char *pb)
 {
-        return !pa == !pb && (!pa || !strcmp(pa, pb));
+        if (!pa || !pb)
+                return pa == pb;
+        return !strcmp(pa, pb);
 }
 
 static bool node_covers(const fs_node *outer, const char *param, const char *path)
@@ -575,7 +577,7 @@ static Z3_lbool check_cover(fs_x *x, fs_pol *pp, fs_lits *L, const Z3_ast *defs,
                 lits[nfixed + i] = L->nomatch[r];
         }
         Z3_lbool res = vf_check_assumptions(x->v, x->s, (unsigned)(nfixed + n), lits, what);
-        if (res == Z3_L_TRUE && atom)
+        if (res == Z3_L_TRUE && atom && right)
                 model_request(x, atom, right);
         if (res == Z3_L_FALSE) {
                 /* the core: keep the rules whose literal is in it */
