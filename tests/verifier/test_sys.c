@@ -177,6 +177,23 @@ static void test_shadowed_set_level(void **state)
         f = expect_finding(&t, "shadowed-rule", 0);
         assert_int_equal(f->nlocs, 2);
         t_free(&t);
+        /* Z3's core here holds three rules; the kill alone covers */
+        t_check(&t, POL("deny socket when domain == AF_INET;\n"
+                        "trap socket when domain == AF_INET6;\n"
+                        "kill socket when domain <= AF_INET6;\n"
+                        "errno(EACCES) socket when domain >= AF_UNIX && domain <= AF_INET6;\n"
+                        "allow socket when domain in { AF_UNIX, AF_INET, AF_INET6 };\n"));
+        bool seen = false;
+        for (int i = 0; i < t.v.nf; i++) {
+                f = &t.v.f[i];
+                if (strcmp(f->name, "shadowed-rule") || f->locs[0].where.line != 8)
+                        continue;
+                seen = true;
+                assert_int_equal(f->nlocs, 2);
+                assert_int_equal(f->locs[1].where.line, 6);
+        }
+        assert_true(seen);
+        t_free(&t);
         /* two errnos: the lower one wins, so the other is the shadowed one */
         t_check(&t, POL("errno(EACCES) read;\nerrno(EPERM) read;\nallow write;\n"));
         f = expect_finding(&t, "shadowed-rule", 0);
