@@ -21,11 +21,16 @@
  * matches when `a` is in its interval and rt & rights(r) != 0; allowed =
  * (some allow matches) && !(some deny matches), exactly eval_fs.  Rights
  * imply nothing else: exec does not need read (eval_fs checks the one
- * right asked).  Anomaly checks use one solver per policy with assumption
- * literals per rule ("r does not match", "r matches"); an unsat core,
- * shrunk by deletion, names the minimal covering set.  Witnesses are
- * `oshc query` requests (`read PATH`) on a node's path, or a fresh child
- * of it, and are replayed through the reference evaluator.
+ * right asked).  One solver per policy; every query is a push/pop scope
+ * holding only the rules whose intervals meet the question's.  Anomaly
+ * checks use assumption literals per rule ("r does not match", "r
+ * matches"); an unsat core, shrunk by deletion, names the minimal
+ * covering set.  A concrete pass over the rule tree first finds, for each
+ * rule, a request showing it has an effect (a certificate, no solver
+ * needed); Z3 proves the rest.  Witnesses are `oshc query` requests
+ * (`read PATH`) on a node's path, or a fresh child of it, and are
+ * replayed through the reference evaluator.  docs/verifier-fs.md says
+ * what each finding means.
  */
 #include "verify.h"
 
@@ -1036,7 +1041,7 @@ static bool env_dir(const ir_fs_rule *r)
 }
 
 /* The home directories secret_home is checked under. */
-static int home_roots(fs_x *x, const ir_policy *p, const char **param, const char **path, int max)
+static int home_roots(const ir_policy *p, const char **param, const char **path, int max)
 {
         int n = 0;
         param[n] = "HOME", path[n++] = "";
@@ -1047,7 +1052,6 @@ static int home_roots(fs_x *x, const ir_policy *p, const char **param, const cha
                 if (!p->fs[r].path.param && !strncmp(s, "/home/", 6) && !strchr(s + 6, '/'))
                         param[n] = NULL, path[n++] = s;
         }
-        (void)x;
         return n;
 }
 
@@ -1057,7 +1061,7 @@ static void add_targets(fs_x *x, const ir_policy *p)
         for (int i = 0; secret_system[i]; i++)
                 atoms_add(at, NULL, secret_system[i]);
         const char *hp[64], *hs[64];
-        int nh = home_roots(x, p, hp, hs, 64);
+        int nh = home_roots(p, hp, hs, 64);
         for (int h = 0; h < nh; h++)
                 for (int i = 0; secret_home[i]; i++)
                         atoms_add(at, hp[h], arena_printf(x->ar, "%s%s", hs[h], secret_home[i]));
@@ -1162,8 +1166,8 @@ static int allowed_at(fs_x *x, fs_pol *pp, int atom, unsigned right)
         return r == Z3_L_TRUE ? 1 : r == Z3_L_FALSE ? 0 : -1;
 }
 
-/* The request's path: the target itself when the atom is the target's, a
- * fresh child when asked. */
+/* The request's path: the node of the atom the model chose (the target
+ * itself, or a rule path beneath it). */
 static const char *hit_path(fs_x *x, const fs_hit *h)
 {
         return atom_str(&x->at, x->ar, h->atom);
@@ -1380,7 +1384,7 @@ static void check_secrets(fs_x *x, fs_pol *pp)
                 names[n++] = secret_system[i];
         }
         const char *hp[64], *hs[64];
-        int nh = home_roots(x, p, hp, hs, 64);
+        int nh = home_roots(p, hp, hs, 64);
         for (int h = 0; h < nh; h++)
                 for (int i = 0; secret_home[i] && n < cap; i++) {
                         const char *s = arena_printf(x->ar, "%s%s", hs[h], secret_home[i]);
