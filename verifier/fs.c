@@ -1534,7 +1534,7 @@ static void check_landlock_abi(fs_x *x, fs_pol *pp)
                         atom = x->at.nn;
         }
         if (p->landlock_best_effort && declared <= 0 && atom >= 0)
-                report_abi(x, pp, 1, "every fs rule (Landlock itself)",
+                report_abi(x, pp, 1, "enforcing any fs rule (Landlock itself)",
                            arena_printf(ar, "read %s", x->at.outside ? x->at.outside : "/"),
                            x->at.outside ? 0 : -1, p->where, NULL);
         if (declared < 3 && atom >= 0)
@@ -1560,7 +1560,7 @@ static void check_landlock_abi(fs_x *x, fs_pol *pp)
                             !res.allowed)
                                 req = q;
                 }
-                report_abi(x, pp, 4, "the bind rules (TCP port rules)",
+                report_abi(x, pp, 4, "enforcing the bind rules (TCP port rules)",
                            req ? req : "bind 127.0.0.1:1", req ? 0 : -1, r->where, r->origin);
                 break;
         }
@@ -1577,7 +1577,7 @@ static void check_landlock_abi(fs_x *x, fs_pol *pp)
                             x, mk_and2(x, opens, mk_not(x, allowed_for(x, pp, RIGHT_IOCTL))),
                             "fs landlock-abi ioctl gap");
                         const ir_fs_rule *g = &p->fs[grant];
-                        report_abi(x, pp, 5, "ioctl on devices",
+                        report_abi(x, pp, 5, "restricting ioctl on devices",
                                    at >= 0
                                        ? arena_printf(ar, "ioctl %s", atom_str(&x->at, ar, at))
                                        : arena_printf(ar, "ioctl %s",
