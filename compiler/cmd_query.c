@@ -21,7 +21,9 @@ static void query_help(void)
             "  bind ADDR:PORT\n"
             "  http METHOD HOST:PORT/PATH [addr=IP] [from BIN] [under BIN...]\n"
             "  SYSCALL [ARG=VALUE...] [path=PATH]         e.g. 'openat path=/etc/shadow "
-            "flags=O_RDONLY'\n\n"
+            "flags=O_RDONLY'\n"
+            "  syscall SYSCALL [ARG=VALUE...]             the same, for names that are also\n"
+            "                                             request words: 'syscall bind fd=3'\n\n"
             "Prints the decision, the deciding layer and rule.  Exit 0, or with --expect\n"
             "1 when the decision differs; 2 on usage errors or a malformed request.\n");
 }

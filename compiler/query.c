@@ -272,6 +272,15 @@ bool eval_request(const ir_policy *p, const eval_params *env, const char *reques
                 snprintf(err, errlen, "empty request");
                 return false;
         }
+        /* `syscall NAME ...`: a system call even when its name is also a
+         * request word (bind, connect, read, write) */
+        if (!strcmp(tok[0], "syscall")) {
+                if (n < 2) {
+                        snprintf(err, errlen, "syscall needs a system call name");
+                        return false;
+                }
+                return query_syscall(p, env, tok + 1, n - 1, out, err, errlen);
+        }
         net_request q = {0};
         unsigned right = right_named(tok[0]);
         if (right && n == 2 && (tok[1][0] == '/' || tok[1][0] == '$')) {
