@@ -118,9 +118,9 @@ typedef struct tv {
         sstate *st;
         uint32_t *touched;
         uint32_t ntouched;
-        bool ret_known;
+        bool ret_known; /* the program's action (a code, as action_code_of_ret) */
         uint32_t ret_c;
-        Z3_ast ret_t;    /* the return value (NULL when known) */
+        Z3_ast ret_t;    /* the action as a term (NULL when known) */
         bool any_ret;    /* some ret reached */
         const char *err; /* a structural problem met on a path */
         uint32_t err_pc;
@@ -430,8 +430,12 @@ static void flow(tv *t, uint32_t to, Z3_ast g, const sstate *s)
         d->guard = d->guard && g ? mk_or2(t, d->guard, g) : NULL;
 }
 
+/* A ret reached under g: its action code joins the program's result.
+ * Codes, not raw values, are merged: most rets are constants, and equal
+ * actions fold in C. */
 static void ret_value(tv *t, Z3_ast g, sval v)
 {
+        v = v.known ? known(action_code_of_ret(v.c)) : sym(action_code_term(t, v.t));
         if (!t->any_ret) {
                 t->any_ret = true;
                 t->ret_known = v.known;
@@ -900,9 +904,11 @@ static void prove(tv *t, const query *q, Z3_ast want, Z3_ast assume, const char 
 {
         Z3_context z = t->z;
         Z3_ast got = t->ret_known ? bv32(t, t->ret_c) : t->ret_t;
-        Z3_solver s = t->s;
-        Z3_solver_push(z, s);
-        Z3_solver_assert(z, s, mk_not(t, mk_eq(t, action_code_term(t, got), want)));
+        bool fresh = getenv("OSH_TV_FRESH") != NULL;
+        Z3_solver s = fresh ? vf_solver(t->v) : t->s;
+        if (!fresh)
+                Z3_solver_push(z, s);
+        Z3_solver_assert(z, s, mk_not(t, mk_eq(t, got, want)));
         if (assume)
                 Z3_solver_assert(z, s, assume);
         if (!t->is64)
@@ -922,7 +928,10 @@ static void prove(tv *t, const query *q, Z3_ast want, Z3_ast assume, const char 
                 report_counterexample(t, q, m);
                 Z3_model_dec_ref(z, m);
         }
-        Z3_solver_pop(z, s, 1);
+        if (fresh)
+                vf_solver_free(t->v, s);
+        else
+                Z3_solver_pop(z, s, 1);
 }
 
 /* ---- the unnamed numbers, fast ---- */
@@ -1183,7 +1192,7 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
                 goto out;
         }
         query qf = {Q_FOREIGN, NULL, 0};
-        if (!t.ret_known || action_code_of_ret(t.ret_c) != NA_KILL_PROCESS << 16)
+        if (!t.ret_known || t.ret_c != NA_KILL_PROCESS << 16)
                 prove(&t, &qf, bv32(&t, NA_KILL_PROCESS << 16), NULL, "seccomp: a foreign arch");
         DBG_T("foreign");
         /* 2. every syscall the policy names, by its number here */
@@ -1200,7 +1209,7 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
                 Z3_ast want = NULL;
                 uint32_t wc = ir_action_code(&t, sc, &want);
                 if (!want && t.ret_known) {
-                        if (action_code_of_ret(t.ret_c) != wc) {
+                        if (t.ret_c != wc) {
                                 query q = {Q_NAMED, sc, (uint32_t)nrs[i]};
                                 prove(&t, &q, bv32(&t, wc), NULL, sc->name);
                         }
