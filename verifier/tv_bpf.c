@@ -50,19 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <time.h>
-static double dbg_t0;
-static void dbg_t(const char *what)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        double now = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-        if (getenv("OSH_TV_DEBUG") && what)
-                fprintf(stderr, "tv: %-8s %.2f ms\n", what, now - dbg_t0);
-        dbg_t0 = now;
-}
-#define DBG_T(w) dbg_t(w)
-
 #define SD_SIZE 64 /* sizeof(struct seccomp_data) */
 #define NSCRATCH 16
 #define X32_BIT 0x40000000u
@@ -904,10 +891,8 @@ static void prove(tv *t, const query *q, Z3_ast want, Z3_ast assume, const char 
 {
         Z3_context z = t->z;
         Z3_ast got = t->ret_known ? bv32(t, t->ret_c) : t->ret_t;
-        bool fresh = getenv("OSH_TV_FRESH") != NULL;
-        Z3_solver s = fresh ? vf_solver(t->v) : t->s;
-        if (!fresh)
-                Z3_solver_push(z, s);
+        Z3_solver s = t->s;
+        Z3_solver_push(z, s);
         Z3_solver_assert(z, s, mk_not(t, mk_eq(t, got, want)));
         if (assume)
                 Z3_solver_assert(z, s, assume);
@@ -919,19 +904,13 @@ static void prove(tv *t, const query *q, Z3_ast want, Z3_ast assume, const char 
         if (q->kind == Q_FOREIGN)
                 Z3_solver_assert(z, s, mk_not(t, mk_eq(t, t->arch, bv32(t, t->prog->audit_arch))));
         Z3_lbool r = vf_check(t->v, s, what);
-        if (getenv("OSH_TV_DEBUG"))
-                fprintf(stderr, "tv: %s: %.2f ms\n", what,
-                        t->v->fam[t->v->cur_fam].query_ms[t->v->fam[t->v->cur_fam].nquery_ms - 1]);
         if (r == Z3_L_TRUE) {
                 Z3_model m = Z3_solver_get_model(z, s);
                 Z3_model_inc_ref(z, m);
                 report_counterexample(t, q, m);
                 Z3_model_dec_ref(z, m);
         }
-        if (fresh)
-                vf_solver_free(t->v, s);
-        else
-                Z3_solver_pop(z, s, 1);
+        Z3_solver_pop(z, s, 1);
 }
 
 /* ---- the unnamed numbers, fast ---- */
@@ -1155,7 +1134,6 @@ static int *named_numbers(const ir_policy *p, uint32_t arch)
 
 static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog *pr)
 {
-        DBG_T(NULL);
         uint32_t bad;
         const char *why = program_refused(pr, &bad);
         if (why)
@@ -1182,7 +1160,6 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
                 t.args[i] = keep(&t, vf_bv_var(v, name, 64));
         }
         t.s = vf_solver(v);
-        DBG_T("setup");
         /* 1. any other arch: kill */
         t.excl_arch = true;
         run(&t, input_var(nr, VAR_NR), input_var(arch, VAR_ARCH));
@@ -1194,7 +1171,6 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
         query qf = {Q_FOREIGN, NULL, 0};
         if (!t.ret_known || t.ret_c != NA_KILL_PROCESS << 16)
                 prove(&t, &qf, bv32(&t, NA_KILL_PROCESS << 16), NULL, "seccomp: a foreign arch");
-        DBG_T("foreign");
         /* 2. every syscall the policy names, by its number here */
         int *nrs = named_numbers(p, pr->audit_arch);
         for (int i = 0; i < p->nsyscalls && p->has_syscalls; i++) {
@@ -1218,13 +1194,11 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
                 query q = {Q_NAMED, sc, (uint32_t)nrs[i]};
                 prove(&t, &q, want ? want : bv32(&t, wc), NULL, sc->name);
         }
-        DBG_T("named");
         /* 3. every other number: the default (x32 and above killed) */
         t.excl_nr = nrs;
         t.nexcl_nr = p->nsyscalls;
         if (unnamed_fast(&t, action_code_of_ir(p->has_syscalls ? p->sys_default
                                                                : (ir_action){ACT_ALLOW, 0}))) {
-                DBG_T("other-fast");
                 goto done;
         }
         run(&t, input_var(nr, VAR_NR), known(pr->audit_arch));
@@ -1249,16 +1223,13 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
         } else {
                 structural(v, p, pr, t.err_pc, t.err);
         }
-        DBG_T("other");
 done:
         free(nrs);
 out:
         vf_solver_free(v, t.s);
-        DBG_T("solver-free");
         free(t.st);
         free(t.touched);
         Z3_ast_vector_dec_ref(t.z, t.keep);
-        DBG_T("release");
 }
 
 void vf_validate_bpf(vf *v, const ir_policy *p, const oshb_bundle *b)

@@ -217,7 +217,15 @@ static void fs_finding(vf *v, const ir_policy *p, unsigned right, const fs_atom 
         const char *what = d->partial   ? "grants only part of the Landlock access bits of"
                            : d->allowed ? "allows"
                                         : "denies";
-        const char *layer = !d->allowed && d->mask ? "mounts" : "landlock";
+        /* a mask wrongly there, or one missing under a policy deny (Landlock
+         * grants, and the policy denies by a deny rule): the mount table;
+         * otherwise the Landlock rules */
+        bool by_deny = false;
+        for (int i = 0; i < p->nfs; i++)
+                by_deny |= p->fs[i].id == ir->rule_id && p->fs[i].deny;
+        const char *layer = (!d->allowed && d->mask) || (d->allowed && !ir->allowed && by_deny)
+                                ? "mounts"
+                                : "landlock";
         vf_finding *f = vf_report(v, p, "translation", VF_ERROR, layer,
                                   "the bundle %s '%s' where the policy %s it", what, req,
                                   ir->allowed ? "allows" : "denies");
