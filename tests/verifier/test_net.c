@@ -635,6 +635,22 @@ static void random_vs_eval(void **state)
                         assert_true(ip_net_parse(special[i], &a, true, err, sizeof err));
                         memcpy(addrs[na++], a.addr, 16);
                 }
+                /* names made of the policy's labels, independent of how
+                 * net.c builds its atoms: a class it missed shows here */
+                static const char *const labels[] = {"a", "b", "c", "x", "y", "com", "org", "q"};
+                for (int k = 0; k < 24 && nh < 120; k++) {
+                        char name[64] = "";
+                        int len = 2 + (int)rnd(4);
+                        for (int l = 0; l < len; l++) {
+                                const char *lab = l == len - 1   ? (rnd(2) ? "com" : "org")
+                                                  : l == len - 2 ? (rnd(2) ? "x" : "y")
+                                                                 : labels[rnd(8)];
+                                strcat(name, lab);
+                                if (l < len - 1)
+                                        strcat(name, ".");
+                        }
+                        hosts[nh++] = arena_strdup(&fx.ctx.arena, name);
+                }
                 ports[np++] = 1;
                 ports[np++] = 65535;
                 paths[npaths++] = "/";
@@ -720,6 +736,66 @@ static void random_vs_eval(void **state)
         (void)state;
 }
 
+/* Host atoms: every name over a few labels decides as the evaluator does
+ * (a class the atoms missed would have no atom: decide returns -1). */
+static void host_atoms_exhaustive(void **state)
+{
+        fixture fx;
+        fx_lower(&fx, "policy p { net {\n"
+                      "  allow connect b.*.x.com:443;\n"
+                      "  deny connect *.b.x.com:443;\n"
+                      "  allow connect **.c.x.com:443;\n"
+                      "  deny connect **.a.x.com:443;\n"
+                      "  allow connect *.*.x.com:443;\n"
+                      "  deny connect a.*.*.com:443;\n"
+                      "  allow connect **.x.com:443 from /usr/bin/git;\n"
+                      "  deny connect c.c.*.com:443;\n"
+                      "} }\n");
+        ir_policy *p = ir_select_policy(fx.prog, NULL);
+        vf v;
+        vf_init(&v, 0);
+        vf_set_program(&v, &fx.ctx, fx.prog);
+        net_oracle o;
+        net_oracle_init(&o, &v, p);
+        static const char *const lab[] = {"a", "b", "c", "x"};
+        int n = 0;
+        for (int len = 1; len <= 4; len++) {
+                int total = 1;
+                for (int i = 0; i < len; i++)
+                        total *= 4;
+                for (int c = 0; c < total; c++) {
+                        char name[64] = "";
+                        for (int i = 0, x = c; i < len; i++, x /= 4) {
+                                strcat(name, lab[x % 4]);
+                                strcat(name, ".");
+                        }
+                        strcat(name, "com");
+                        for (int b = 0; b < 2; b++) {
+                                net_request q = {0};
+                                q.host = name;
+                                q.has_addr = true;
+                                ip_net a;
+                                char err[64];
+                                assert_true(ip_net_parse("192.0.2.1", &a, true, err, sizeof err));
+                                memcpy(q.addr, a.addr, 16);
+                                q.port = 443;
+                                q.binary = b ? "/usr/bin/git" : NULL;
+                                eval_result ev = eval_connect(p, &v.env, &q);
+                                int d = net_oracle_decide(&o, &q, false, false);
+                                if (d != (int)ev.allowed)
+                                        fail_msg("%s from %s: eval %d, encoding %d", name,
+                                                 q.binary ? q.binary : "-", ev.allowed, d);
+                                n++;
+                        }
+                }
+        }
+        assert_int_equal(n, 2 * (4 + 16 + 64 + 256));
+        net_oracle_free(&o);
+        vf_free(&v);
+        fx_free(&fx);
+        (void)state;
+}
+
 /* ---- scale ---- */
 
 static void large_policy(void **state)
@@ -782,7 +858,8 @@ int main(void)
             cmocka_unit_test(overridden),        cmocka_unit_test(interpreter),
             cmocka_unit_test(metadata),          cmocka_unit_test(socket_bypass),
             cmocka_unit_test(assert_connect),    cmocka_unit_test(compare),
-            cmocka_unit_test(random_vs_eval),    cmocka_unit_test(large_policy),
+            cmocka_unit_test(random_vs_eval),    cmocka_unit_test(host_atoms_exhaustive),
+            cmocka_unit_test(large_policy),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
