@@ -175,7 +175,7 @@ static void unenforceable(vf *v, const ir_policy *p)
                                    r->ep.port_lo, r->ep.port_lo);
                         vf_loc_add(v, f, r->rule_where, r->origin, "address not enforced");
                         vf_fix(v, f,
-                               "write the rule with every address ([::]/0 or 0.0.0.0/0) "
+                               "write the rule with every address ([::]/0: IPv4 and IPv6) "
                                "to say what is enforced, or waive unenforceable");
                 }
                 if (r->op == NET_BIND && r->deny && r->ep.kind == IR_HOST_IP && r->ep.prefix > 0) {
