@@ -1155,7 +1155,7 @@ static void validate_program(vf *v, const ir_policy *p, const oshb_seccomp_prog 
         Z3_ast arch = t.arch = keep(&t, vf_bv_var(v, "tv.arch", 32));
         t.ip = keep(&t, vf_bv_var(v, "tv.ip", 64));
         for (int i = 0; i < 6; i++) {
-                char name[16];
+                char name[32];
                 snprintf(name, sizeof name, "tv.arg%d", i);
                 t.args[i] = keep(&t, vf_bv_var(v, name, 64));
         }
