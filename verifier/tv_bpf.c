@@ -232,7 +232,10 @@ static const char *action_code_name(uint32_t code, char *buf, size_t n)
         static const char *const names[] = {
             "?", "kill process", "kill thread", "trap", "errno", "notify", "trace", "log", "allow"};
         uint32_t k = code >> 16;
-        if (k == NA_ERRNO)
+        const char *en = k == NA_ERRNO ? errno_name((int)(code & 0xffff)) : NULL;
+        if (en)
+                snprintf(buf, n, "errno(%s)", en);
+        else if (k == NA_ERRNO)
                 snprintf(buf, n, "errno(%u)", code & 0xffff);
         else
                 snprintf(buf, n, "%s", k <= NA_ALLOW ? names[k] : "?");
