@@ -1704,11 +1704,8 @@ void vf_compare_fs(vf *v, const ir_policy *old, const ir_policy *new, vf_compare
         fs_x_free(&x);
 }
 
-/* ---- what the tests read (declared there: not in verify.h) ---- */
+/* ---- what the tests read (declared in verify.h) ---- */
 
-/* The secret paths of std/secrets.osh: the system ones, then the
- * home-relative ones under $HOME and /root.  Returns how many. */
-int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar);
 int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar)
 {
         int n = 0;
@@ -1721,16 +1718,12 @@ int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar
         return n;
 }
 
-/* ---- the decision oracle, for tests (declared there: not in verify.h) ---- */
+/* ---- the decision oracle, for tests (declared in verify.h) ---- */
 
-typedef struct vf_fs_oracle {
+struct vf_fs_oracle {
         fs_x x;
         fs_pol pp;
-} vf_fs_oracle;
-
-vf_fs_oracle *vf_fs_oracle_new(vf *v, const ir_policy *p);
-int vf_fs_oracle_allowed(vf_fs_oracle *o, unsigned right, const char *path);
-void vf_fs_oracle_free(vf_fs_oracle *o);
+};
 
 vf_fs_oracle *vf_fs_oracle_new(vf *v, const ir_policy *p)
 {

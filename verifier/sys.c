@@ -1644,10 +1644,7 @@ void vf_compare_sys(vf *v, const ir_policy *old, const ir_policy *new, vf_compar
 }
 
 /* For the tests: the proof's action for one concrete call (the encoding
- * with the arguments fixed), and whether it is allowed.  Not in verify.h:
- * tests/verifier/test_sys.c declares it. */
-bool vf_sys_decide(vf *v, const ir_policy *p, const char *name, const uint64_t args[6],
-                   ir_action *out, bool *allowed);
+ * with the arguments fixed), and whether it is allowed. */
 bool vf_sys_decide(vf *v, const ir_policy *p, const char *name, const uint64_t args[6],
                    ir_action *out, bool *allowed)
 {

@@ -195,6 +195,22 @@ void vf_compare_fs(vf *v, const ir_policy *old, const ir_policy *new, vf_compare
 void vf_compare_net(vf *v, const ir_policy *old, const ir_policy *new, vf_compare *out);
 const char *vf_relation_name(vf_relation r);
 
+/* ---- what the unit tests read: each domain's decision for one concrete
+ * request, straight from its encoding ---- */
+
+/* sys.c: the proof's action for one call, and whether it is allowed. */
+bool vf_sys_decide(vf *v, const ir_policy *p, const char *name, const uint64_t args[6],
+                   ir_action *out, bool *allowed);
+/* fs.c: the encoding of one policy, asked one `RIGHT PATH` at a time
+ * (1 allowed, 0 denied, -1 undecided). */
+typedef struct vf_fs_oracle vf_fs_oracle;
+vf_fs_oracle *vf_fs_oracle_new(vf *v, const ir_policy *p);
+int vf_fs_oracle_allowed(vf_fs_oracle *o, unsigned right, const char *path);
+void vf_fs_oracle_free(vf_fs_oracle *o);
+/* fs.c: the secret paths of std/secrets.osh (system ones, then those under
+ * $HOME, then under /root); returns how many. */
+int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar);
+
 /* ---- the driver and output (verify.c, output.c) ---- */
 
 typedef struct vf_options {

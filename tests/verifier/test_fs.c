@@ -19,12 +19,6 @@
 #include <regex.h>
 #include <time.h>
 
-/* fs.c's test entry points (not in verify.h) */
-typedef struct vf_fs_oracle vf_fs_oracle;
-vf_fs_oracle *vf_fs_oracle_new(vf *v, const ir_policy *p);
-int vf_fs_oracle_allowed(vf_fs_oracle *o, unsigned right, const char *path);
-void vf_fs_oracle_free(vf_fs_oracle *o);
-int vf_fs_secret_paths(const char **param, const char **path, int max, arena *ar);
 
 typedef struct vt {
         fixture fx;

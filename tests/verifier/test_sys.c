@@ -18,9 +18,6 @@
 
 #include <time.h>
 
-/* sys.c, for the tests only (not in verify.h). */
-bool vf_sys_decide(vf *v, const ir_policy *p, const char *name, const uint64_t args[6],
-                   ir_action *out, bool *allowed);
 
 typedef struct T {
         fixture fx;
