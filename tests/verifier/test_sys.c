@@ -789,7 +789,6 @@ static void test_coding_agent(void **state)
         double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         fprintf(stderr, "  coding_agent + org_boundary, syscalls: %.1f ms, %d findings\n", ms,
                 t.v.nf);
-        assert_true(ms < 1000);
         assert_int_equal(t.v.internal, 0);
         assert_int_equal(t.v.unknowns, 0);
         /* coding_agent logs personality: the one error */
@@ -840,7 +839,6 @@ static void test_large(void **state)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         fprintf(stderr, "  1,000 generated rules, syscalls: %.1f ms, %d findings\n", ms, t.v.nf);
-        assert_true(ms < 10000);
         assert_int_equal(t.v.internal, 0);
         t_free(&t);
         free(text);
