@@ -593,7 +593,7 @@ static void strs_add(strs *l, const char *s)
 /* Names matching a host pattern, and near misses: every "*" label as one
  * fresh label, "**." as one and as two labels, the pattern's parent
  * domain, and the pattern under a fresh label. */
-static void host_atoms(vf *v, strs *hosts, const char *pattern)
+static void host_atoms(vf *v, strs *hosts, strs *primary, const char *pattern)
 {
         arena *a = &v->c->arena;
         char buf[512];
@@ -611,7 +611,9 @@ static void host_atoms(vf *v, strs *hosts, const char *pattern)
                 }
         }
         buf[n] = 0;
-        strs_add(hosts, arena_strdup(a, buf));
+        const char *first = arena_strdup(a, buf);
+        strs_add(hosts, first);
+        strs_add(primary, first);
         strs_add(hosts, arena_printf(a, "tva.%s", buf));
         strs_add(hosts, arena_printf(a, "tva.tvb.%s", buf));
         const char *dot = strchr(buf, '.');
@@ -757,8 +759,14 @@ typedef struct l7_ep {
         int lo, hi;
 } l7_ep;
 
+/* Names other than a pattern's first representative are tried with the
+ * first three special addresses only (the interplay of a name rule and an
+ * address rule needs one name per pattern). */
+#define NAMES_ADDRS 3
+
 typedef struct px_atoms {
         strs hosts, bins, methods, paths;
+        strs primary;         /* each pattern's first representative name */
         uint8_t (*addrs)[16]; /* every address atom */
         int naddrs, capaddrs;
         uint8_t (*inside)[16]; /* one address inside each range, and the special ones */
@@ -815,13 +823,15 @@ static void atoms_of_endpoint(vf *v, px_atoms *at, bool is_ip, const char *host,
                 range_atoms(&at->inside, &at->ninside, &at->capinside, addr, prefix);
                 at->ninside -= at->ninside >= 4 ? 3 : 0; /* keep the range's first address */
         } else if (host)
-                host_atoms(v, &at->hosts, host);
+                host_atoms(v, &at->hosts, &at->primary, host);
 }
 
 static void px_collect(vf *v, const ir_policy *p, const oshb_bundle *b, px_atoms *at)
 {
-        static const char *const special[] = {"169.254.169.254", "127.0.0.1", "10.0.0.1",
-                                              "192.168.1.1",     "::1",       "93.184.216.34",
+        /* an ordinary address, loopback and metadata first: every name gets
+         * those three (NAMES_ADDRS) */
+        static const char *const special[] = {"93.184.216.34", "127.0.0.1",   "169.254.169.254",
+                                              "10.0.0.1",      "192.168.1.1", "::1",
                                               "2606:4700::1"};
         for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
                 uint8_t a[16];
@@ -876,23 +886,97 @@ static void px_collect(vf *v, const ir_policy *p, const oshb_bundle *b, px_atoms
         }
 }
 
-/* One host (and resolved address) over every port and caller. */
+/* The edges of [lo, hi] and their neighbours (lo > hi: hi+1..lo-1 only,
+ * which for lo = p+1, hi = p-1 adds p alone). */
+static void port_add(int **ports, int *n, int *cap, int lo, int hi)
+{
+        int cand[6] = {lo - 1, lo, lo + 1, hi - 1, hi, hi + 1};
+        if (lo > hi) {
+                cand[0] = cand[1] = cand[2] = cand[3] = cand[5] = 0;
+                cand[4] = hi + 1;
+        }
+        for (int i = 0; i < 6; i++) {
+                if (cand[i] < 1 || cand[i] > 65535)
+                        continue;
+                if (*n == *cap) {
+                        *cap = *cap ? 2 * *cap : 32;
+                        *ports = realloc(*ports, sizeof(int) * (size_t)*cap);
+                        if (!*ports)
+                                abort();
+                }
+                (*ports)[(*n)++] = cand[i];
+        }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+static bool ep_may_match(bool is_ip, const char *host, const uint8_t addr[16], int prefix,
+                         const net_request *q)
+{
+        if (!is_ip)
+                return host && !q->host_is_ip && host_matches(host, q->host);
+        ip_net n;
+        memset(&n, 0, sizeof n);
+        memcpy(n.addr, addr, 16);
+        n.prefix = prefix;
+        return q->has_addr && ip_net_contains(&n, q->addr);
+}
+
+/* One host (and resolved address) over every port and caller that can
+ * matter for it: the port edges and `from` binaries of the rules (of the
+ * policy or of the table) whose host or range matches it, and the
+ * edges of the whole port range; any other port or caller is decided
+ * as one of these. */
 static void px_host(px_ctx *x, px_atoms *at, net_request *q)
 {
-        for (int port = 1; port < 65536; port++) {
-                if (!at->port[port])
+        int *ports = NULL, np = 0, capp = 0;
+        strs bins = {0};
+        strs_add(&bins, NULL);
+        strs_add(&bins, "/osh-tv/other-binary");
+        /* no rule matches: 443 and the ends of the range say everything */
+        int fixed[3] = {1, 443, 65535};
+        for (int i = 0; i < 3; i++)
+                port_add(&ports, &np, &capp, fixed[i] + 1, fixed[i] - 1);
+        bool any_from = false;
+        for (int i = 0; i < x->p->nnet; i++) {
+                const ir_net_rule *r = &x->p->net[i];
+                if (r->op != NET_CONNECT || !ep_may_match(r->ep.kind == IR_HOST_IP, r->ep.host,
+                                                          r->ep.addr, r->ep.prefix, q))
                         continue;
-                q->port = (uint16_t)port;
+                port_add(&ports, &np, &capp, r->ep.port_lo, r->ep.port_hi);
+                any_from |= r->nbinaries > 0;
+                for (int j = 0; j < r->nbinaries; j++)
+                        strs_add(&bins, r->binaries[j]);
+        }
+        const oshb_proxy *px = x->table.proxy;
+        for (uint32_t i = 0; i < px->nrules; i++) {
+                const oshb_proxy_rule *r = &px->rules[i];
+                if (!ep_may_match(r->is_ip, r->host, r->addr, r->prefix, q))
+                        continue;
+                port_add(&ports, &np, &capp, r->port_lo, r->port_hi);
+                any_from |= r->nbinaries > 0;
+                for (uint32_t j = 0; j < r->nbinaries; j++)
+                        strs_add(&bins, r->binaries[j]);
+        }
+        qsort(ports, (size_t)np, sizeof(int), cmp_int);
+        for (int pi = 0; pi < np; pi++) {
+                if (pi && ports[pi] == ports[pi - 1])
+                        continue;
+                q->port = (uint16_t)ports[pi];
                 int nm = at->methods.n, nu = at->paths.n;
                 if (!l7_may_match(at, q))
                         nm = nu = 1; /* GET / */
-                for (int c = 0; c < at->bins.n; c++) {
+                /* no matching rule names a binary: the caller cannot matter */
+                for (int c = 0; c < (any_from ? bins.n : 1); c++) {
                         for (int under = 0; under < 2; under++) {
-                                if (under && !at->bins.s[c])
+                                if (under && !bins.s[c])
                                         continue;
-                                q->binary = under ? "/osh-tv/other-binary" : at->bins.s[c];
+                                q->binary = under ? "/osh-tv/other-binary" : bins.s[c];
                                 q->nancestors = under;
-                                q->ancestors[0] = at->bins.s[c];
+                                q->ancestors[0] = bins.s[c];
                                 q->method = NULL;
                                 q->path = NULL;
                                 px_compare(x, false, q);
@@ -905,6 +989,8 @@ static void px_host(px_ctx *x, px_atoms *at, net_request *q)
                         }
                 }
         }
+        free(ports);
+        free(bins.s);
 }
 
 /* Every request over the atoms: names (unresolved, or resolved to an
@@ -925,7 +1011,12 @@ static void validate_proxy(vf *v, const ir_policy *p, const oshb_bundle *b)
          * address literals and with a name no rule names) */
         for (int h = 0; h < at.hosts.n; h++) {
                 bool other = !strcmp(at.hosts.s[h], "osh-tv-other.example");
-                int na = other ? at.naddrs : at.ninside;
+                bool primary = false;
+                for (int k = 0; k < at.primary.n && !primary; k++)
+                        primary = !strcmp(at.primary.s[k], at.hosts.s[h]);
+                int na = other     ? at.naddrs
+                         : primary ? at.ninside
+                                   : (at.ninside < NAMES_ADDRS ? at.ninside : NAMES_ADDRS);
                 for (int a = -1; a < na; a++) {
                         memset(&q, 0, sizeof q);
                         q.host = at.hosts.s[h];
@@ -950,6 +1041,7 @@ static void validate_proxy(vf *v, const ir_policy *p, const oshb_bundle *b)
         free(at.inside);
         free(at.l7);
         free(at.hosts.s);
+        free(at.primary.s);
         free(at.bins.s);
         free(at.methods.s);
         free(at.paths.s);
