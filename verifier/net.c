@@ -2065,7 +2065,7 @@ static void proxy_bypass(vf *v, const ir_policy *p)
         Z3_context z = v->z;
         Z3_ast args[6];
         for (int i = 0; i < 6; i++) {
-                char name[16];
+                char name[32];
                 snprintf(name, sizeof name, "sock.a%d", i);
                 args[i] = k_bvvar(v, name, 64);
         }
