@@ -724,10 +724,23 @@ static uint32_t ir_action_code(tv *t, const ir_syscall *sc, Z3_ast *out)
         for (int i = 0; i < sc->nrules; i++)
                 rs[i] = &sc->rules[i];
         qsort(rs, (size_t)sc->nrules, sizeof(*rs), cmp_rule_strictness);
+        /* one ite per action, over the disjunction of its rules' conditions */
         Z3_ast e = bv32(t, action_code_of_ir(def));
-        for (int i = 0; i < sc->nrules; i++)
-                e = keep(t, Z3_mk_ite(t->z, cond_term(t, rs[i]->cond),
-                                      bv32(t, action_code_of_ir(rs[i]->action)), e));
+        for (int i = 0; i < sc->nrules;) {
+                uint32_t code = action_code_of_ir(rs[i]->action);
+                int n = 0;
+                while (i + n < sc->nrules && action_code_of_ir(rs[i + n]->action) == code)
+                        n++;
+                Z3_ast *cs = malloc(sizeof(Z3_ast) * (size_t)n);
+                if (!cs)
+                        abort();
+                for (int j = 0; j < n; j++)
+                        cs[j] = cond_term(t, rs[i + j]->cond);
+                Z3_ast any = n == 1 ? cs[0] : keep(t, Z3_mk_or(t->z, (unsigned)n, cs));
+                free(cs);
+                e = keep(t, Z3_mk_ite(t->z, any, bv32(t, code), e));
+                i += n;
+        }
         free(rs);
         *out = e;
         return 0;
