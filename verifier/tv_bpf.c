@@ -440,34 +440,38 @@ static void ret_value(tv *t, Z3_ast g, sval v)
         t->ret_known = false;
 }
 
+/* A op= b on known values, as the kernel computes it. */
+static uint32_t alu_concrete(uint16_t op, uint32_t x, uint32_t y)
+{
+        switch (op) {
+        case BPF_ADD:
+                return x + y;
+        case BPF_SUB:
+                return x - y;
+        case BPF_MUL:
+                return x * y;
+        case BPF_DIV:
+                return y ? x / y : 0;
+        case BPF_AND:
+                return x & y;
+        case BPF_OR:
+                return x | y;
+        case BPF_XOR:
+                return x ^ y;
+        case BPF_LSH:
+                return x << (y & 31);
+        case BPF_RSH:
+                return x >> (y & 31);
+        case BPF_NEG:
+                return -x;
+        }
+        return 0;
+}
+
 static sval alu(tv *t, uint16_t op, sval a, sval b)
 {
-        if (a.known && b.known) {
-                uint32_t x = a.c, y = b.c;
-                switch (op) {
-                case BPF_ADD:
-                        return known(x + y);
-                case BPF_SUB:
-                        return known(x - y);
-                case BPF_MUL:
-                        return known(x * y);
-                case BPF_DIV:
-                        return known(y ? x / y : 0);
-                case BPF_AND:
-                        return known(x & y);
-                case BPF_OR:
-                        return known(x | y);
-                case BPF_XOR:
-                        return known(x ^ y);
-                case BPF_LSH:
-                        return known(x << (y & 31));
-                case BPF_RSH:
-                        return known(x >> (y & 31));
-                case BPF_NEG:
-                        return known(-x);
-                }
-                return known(0);
-        }
+        if (a.known && b.known)
+                return known(alu_concrete(op, a.c, b.c));
         Z3_context z = t->z;
         Z3_ast x = term(t, a), y = term(t, b);
         if (op == BPF_LSH || op == BPF_RSH)
@@ -497,21 +501,26 @@ static sval alu(tv *t, uint16_t op, sval a, sval b)
         return known(0);
 }
 
+/* Is a conditional jump taken, on known values? */
+static bool jump_concrete(uint16_t op, uint32_t a, uint32_t b)
+{
+        switch (op) {
+        case BPF_JEQ:
+                return a == b;
+        case BPF_JGT:
+                return a > b;
+        case BPF_JGE:
+                return a >= b;
+        default:
+                return (a & b) != 0;
+        }
+}
+
 /* The condition of a conditional jump: 1 taken, 0 not, -1 symbolic (*c). */
 static int jump_cond(tv *t, uint16_t op, sval a, sval b, Z3_ast *c)
 {
-        if (a.known && b.known) {
-                switch (op) {
-                case BPF_JEQ:
-                        return a.c == b.c;
-                case BPF_JGT:
-                        return a.c > b.c;
-                case BPF_JGE:
-                        return a.c >= b.c;
-                default:
-                        return (a.c & b.c) != 0;
-                }
-        }
+        if (a.known && b.known)
+                return jump_concrete(op, a.c, b.c);
         if (op == BPF_JEQ && b.known && excluded(t, a, b.c))
                 return 0;
         Z3_ast x = term(t, a), y = term(t, b);
@@ -800,7 +809,7 @@ static void path_of(const oshb_seccomp_prog *pr, const bpf_seccomp_data *d, bool
                 case BPF_ALU: {
                         if (BPF_OP(op) == BPF_DIV && v == 0)
                                 return;
-                        a = alu(NULL, BPF_OP(op), known(a), known(v)).c;
+                        a = alu_concrete(BPF_OP(op), a, v);
                         break;
                 }
                 case BPF_MISC:
@@ -815,10 +824,7 @@ static void path_of(const oshb_seccomp_prog *pr, const bpf_seccomp_data *d, bool
                         if (BPF_OP(op) == BPF_JA)
                                 next = pc + 1 + in->k;
                         else
-                                next = pc + 1 +
-                                       (jump_cond(NULL, BPF_OP(op), known(a), known(v), NULL) == 1
-                                            ? in->jt
-                                            : in->jf);
+                                next = pc + 1 + (jump_concrete(BPF_OP(op), a, v) ? in->jt : in->jf);
                         break;
                 }
                 pc = next;
@@ -1032,7 +1038,7 @@ static bool nr_paths(const tv *t, uint32_t pc, nrpath p, uint32_t def_code, long
                                 return false;
                         if (BPF_OP(in->code) == BPF_DIV && op.c == 0)
                                 return leaf_ok(t, &p, 0, def_code);
-                        p.a.c = alu(NULL, BPF_OP(in->code), known(p.a.c), known(op.c)).c;
+                        p.a.c = alu_concrete(BPF_OP(in->code), p.a.c, op.c);
                         break;
                 case BPF_MISC:
                         if (in->code == (BPF_MISC | BPF_TAX))
@@ -1053,7 +1059,7 @@ static bool nr_paths(const tv *t, uint32_t pc, nrpath p, uint32_t def_code, long
                         }
                         uint32_t tpc = pc + 1 + in->jt, fpc = pc + 1 + in->jf;
                         if (!p.a.is_nr && !op.is_nr) {
-                                int taken = jump_cond(NULL, jop, known(p.a.c), known(op.c), NULL);
+                                bool taken = jump_concrete(jop, p.a.c, op.c);
                                 pc = taken ? tpc : fpc;
                                 continue;
                         }

@@ -96,7 +96,9 @@ typedef struct fs_atom {
 
 static bool same_param(const char *a, const char *b)
 {
-        return !a == !b && (!a || !strcmp(a, b));
+        if (!a || !b)
+                return !a && !b;
+        return !strcmp(a, b);
 }
 
 static bool atom_covered(const char *rparam, const char *rpath, const fs_atom *q)
@@ -499,7 +501,9 @@ static void validate_rlimits(vf *v, const ir_policy *p, const oshb_bundle *b)
 
 static bool same_opt_str(const char *a, const char *b)
 {
-        return !a == !b && (!a || !strcmp(a, b));
+        if (!a || !b)
+                return !a && !b;
+        return !strcmp(a, b);
 }
 
 static const char *opt(const char *s)
@@ -668,9 +672,10 @@ typedef struct px_ctx {
 
 static const char *net_request_text(vf *v, bool http, const net_request *q)
 {
-        char ip[64], addr[80] = "";
+        char addr[80] = "";
         arena *a = &v->c->arena;
         if (q->has_addr && !q->host_is_ip) {
+                char ip[64];
                 pm_format_ip(q->addr, ip, sizeof ip);
                 snprintf(addr, sizeof addr, " addr=%s", ip);
         }
@@ -937,7 +942,7 @@ static void px_host(px_ctx *x, px_atoms *at, net_request *q)
         strs_add(&bins, NULL);
         strs_add(&bins, "/osh-tv/other-binary");
         /* no rule matches: 443 and the ends of the range say everything */
-        int fixed[3] = {1, 443, 65535};
+        static const int fixed[3] = {1, 443, 65535};
         for (int i = 0; i < 3; i++)
                 port_add(&ports, &np, &capp, fixed[i] + 1, fixed[i] - 1);
         bool any_from = false;
