@@ -41,10 +41,12 @@
  * rules are the same with bind true and no `from`, no passes.
  *
  * Every rule (an http rule of a connect rule counts as its own unit) gets
- * a Boolean literal lit ↔ its formula on one incremental solver, and each
- * anomaly is a check under assumptions; the covering set of a shadowed rule
- * is the minimised unsat core over the negated literals of the rules that
- * can overlap it (a static prefilter keeps that linear in practice).
+ * two literals, lit -> formula and formula -> neg, and each anomaly is a
+ * check under assumptions on one solver, in a push/pop scope holding the
+ * rule and the rules of its kind that may overlap it (see uscope: exact,
+ * and linear in practice).  The covering set of a shadowed rule is the
+ * unsat core over the negated literals of those rules, minimised by
+ * deletion.
  */
 #include "verify.h"
 
@@ -1342,8 +1344,11 @@ static bool matches_everything(const nunit *u)
  * to that kind (an IP literal for an address rule; for a host-name rule, a
  * resolved address that no address rule names): every other unit is false
  * there, so a model of the fast scope is a model of the whole policy.
- * Full: every unit that may overlap it, the request free.  A query that is
- * UNSAT in the fast scope is asked again in the full one. */
+ * Full: every unit that may overlap it, the request free; used only when
+ * no ordinary address is left unnamed (then host-name rules have no pin).
+ * The fast scope is exact for every query (see us_check); the one query
+ * that also needs the other kind, "does a grant meet this deny", asks the
+ * other kind's grants pairwise (cross_grant). */
 typedef struct uscope {
         nenc *e;
         Z3_solver s;
@@ -1351,11 +1356,8 @@ typedef struct uscope {
         int i;
         bool full, open;
         int *idx, n;
-        Z3_ast pin;
-        bool *removed;
-            /* reported as shadowed or redundant: no longer covers */ /* the fast scope's
-                                                                         restriction, or NULL: no
-                                                                         fast scope */
+        Z3_ast pin;    /* the fast scope's restriction; NULL: no fast scope */
+        bool *removed; /* reported as shadowed or redundant: covers no more */
 } uscope;
 
 static void us_open(uscope *u, bool full)
