@@ -9,7 +9,9 @@
  * compile reports every problem.
  */
 #include "backends.h"
+#include "llvm_matcher.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void source_hash(osh_ctx *c, uint8_t out[32])
@@ -41,4 +43,21 @@ bool bundle_build(osh_ctx *c, ir_program *prog, ir_policy *p, oshb_bundle *b)
         ok &= backend_proxy(c, p, b);
         ok &= backend_params(c, prog, p, b);
         return ok && c->nerrors == 0;
+}
+
+bool bundle_add_native(osh_ctx *c, oshb_bundle *b)
+{
+        char err[512];
+        lm_output out;
+        if (!llvm_matcher_build(&b->proxy, b->process.network, false, &out, err, sizeof(err))) {
+                osh_error(c, "native", no_span, "cannot build the native egress matcher: %s", err);
+                return false;
+        }
+        b->native.len = (uint32_t)out.container_len;
+        b->native.object = arena_alloc(&c->arena, out.container_len);
+        memcpy(b->native.object, out.container, out.container_len);
+        sha256(b->native.object, b->native.len, b->native.sha256);
+        b->has_native = true;
+        lm_output_free(&out);
+        return true;
 }

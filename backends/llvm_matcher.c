@@ -24,9 +24,13 @@
 #include <elf.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/InstCombine.h>
 #include <llvm-c/Transforms/PassManagerBuilder.h>
+#include <llvm-c/Transforms/Scalar.h>
+#include <llvm-c/Transforms/Utils.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -539,7 +543,10 @@ typedef struct gen {
         /* the function's variables (allocas, promoted by mem2reg) */
         LLVMValueRef pos, deny, plain, l7r, refused, hdeny, hallow, special, self_id, anc_mask,
             mmask, globbits, j;
-        LLVMValueRef port, param_self, param_anc, http;
+        LLVMValueRef port, param_self, param_anc, http, flags;
+        LLVMTypeRef state_t, rule_fty, side_fty;
+        LLVMValueRef st;       /* the current function's state pointer */
+        LLVMValueRef *rule_fn; /* per rule: its check, void (state *, i1 passes) */
 } gen;
 
 static bool gen_fail(gen *g, const char *fmt, ...)
@@ -567,10 +574,13 @@ static bool collect(gen *g)
                                 st_index(&g->pbins, bin);
                                 continue;
                         }
+                        int before = g->lits.n;
                         int id = st_index(&g->lits, bin);
-                        g->lit_abit = xrealloc(g->lit_abit, sizeof(int) * (size_t)g->lits.n);
-                        if (id == g->lits.n - 1)
+                        if (g->lits.n > before) {
+                                g->lit_abit =
+                                    xrealloc(g->lit_abit, sizeof(int) * (size_t)g->lits.n);
                                 g->lit_abit[id] = -1;
+                        }
                         if (r->children && g->lit_abit[id] < 0)
                                 g->lit_abit[id] = g->nabits++;
                 }
@@ -863,39 +873,51 @@ static void emit_l7(gen *g, int ri, LLVMValueRef cond)
         }
 }
 
+/* The check of rule ri, one function called from every automaton state
+ * and address leaf that names the rule: its port range and `from`
+ * binaries, then its key folded into the state's (passes: the rule may
+ * reach the address, given the refusal of special addresses). */
+static void emit_rule_body(gen *g, int ri, LLVMValueRef passes)
+{
+        const oshb_proxy_rule *r = &g->px->rules[ri];
+        uint64_t key = rule_key(g->px, ri);
+        LLVMValueRef cond = LLVMBuildAnd(
+            g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, LLVMConstInt(g->i16, r->port_lo, 0), ""),
+            LLVMBuildICmp(g->b, LLVMIntULE, g->port, LLVMConstInt(g->i16, r->port_hi, 0), ""), "");
+        cond = LLVMBuildAnd(g->b, cond, binaries_ok(g, r), "");
+        if (r->deny) {
+                keep_min(g, g->deny, cond, key);
+                return;
+        }
+        keep_min(g, g->refused, LLVMBuildAnd(g->b, cond, LLVMBuildNot(g->b, passes, ""), ""), key);
+        LLVMValueRef admit = LLVMBuildAnd(g->b, cond, passes, "");
+        keep_min(g, r->nl7 ? g->l7r : g->plain, admit, key);
+        if (r->nl7)
+                emit_l7(g, ri, LLVMBuildAnd(g->b, admit, g->http, ""));
+}
+
 /* Fold candidate rules (table indices, increasing) into the keys.
  * special: the prefix of the address's special range (-1: none) where it
  * is known here (an address leaf), -2 where it is the variable (hosts). */
 static void emit_candidates(gen *g, const int *rules, int n, int special)
 {
         LLVMValueRef t = LLVMConstInt(g->i1, 1, 0), f = LLVMConstInt(g->i1, 0, 0);
+        LLVMValueRef dyn = NULL;
         for (int i = 0; i < n; i++) {
                 const oshb_proxy_rule *r = &g->px->rules[rules[i]];
-                uint64_t key = rule_key(g->px, rules[i]);
-                LLVMValueRef cond =
-                    LLVMBuildAnd(g->b,
-                                 LLVMBuildICmp(g->b, LLVMIntUGE, g->port,
-                                               LLVMConstInt(g->i16, r->port_lo, 0), ""),
-                                 LLVMBuildICmp(g->b, LLVMIntULE, g->port,
-                                               LLVMConstInt(g->i16, r->port_hi, 0), ""),
-                                 "");
-                cond = LLVMBuildAnd(g->b, cond, binaries_ok(g, r), "");
-                if (r->deny) {
-                        keep_min(g, g->deny, cond, key);
-                        continue;
-                }
                 LLVMValueRef passes;
-                if (special == -2)
-                        passes = LLVMBuildNot(
-                            g->b, LLVMBuildTrunc(g->b, load(g, g->i8, g->special), g->i1, ""), "");
-                else
+                if (special == -2) {
+                        if (!dyn)
+                                dyn = LLVMBuildNot(
+                                    g->b,
+                                    LLVMBuildTrunc(g->b, load(g, g->i8, g->special), g->i1, ""),
+                                    "");
+                        passes = dyn;
+                } else {
                         passes = special < 0 || (r->is_ip && r->prefix >= special) ? t : f;
-                keep_min(g, g->refused,
-                         LLVMBuildAnd(g->b, cond, LLVMBuildNot(g->b, passes, ""), ""), key);
-                LLVMValueRef admit = LLVMBuildAnd(g->b, cond, passes, "");
-                keep_min(g, r->nl7 ? g->l7r : g->plain, admit, key);
-                if (r->nl7)
-                        emit_l7(g, rules[i], LLVMBuildAnd(g->b, admit, g->http, ""));
+                }
+                LLVMValueRef args[2] = {g->st, passes};
+                LLVMBuildCall2(g->b, g->rule_fty, g->rule_fn[rules[i]], args, 2, "");
         }
 }
 
@@ -1241,57 +1263,186 @@ static void add_enum_attr(gen *g, const char *name)
                                 LLVMCreateEnumAttribute(g->ctx, kind, 0));
 }
 
-static bool build_function(gen *g, bool network)
+enum {
+        F_DENY,
+        F_PLAIN,
+        F_L7R,
+        F_REFUSED,
+        F_HDENY,
+        F_HALLOW,
+        F_SPECIAL,
+        F_SELF,
+        F_ANC,
+        F_MMASK,
+        F_PORT,
+        F_HTTP,
+        F_PSELF,
+        F_PANC,
+        F_GLOBS,
+        F__N
+};
+
+static LLVMValueRef state_field(gen *g, int f)
 {
-        LLVMTypeRef fty = LLVMFunctionType(g->i64, &g->p8, 1, 0);
-        g->fn = LLVMAddFunction(g->mod, "osh_decide", fty);
+        return LLVMBuildStructGEP2(g->b, g->state_t, g->st, (unsigned)f, "");
+}
+
+/* The current function's view of the state: pointers to its fields and
+ * the request values every check reads. */
+static void bind_state(gen *g, LLVMValueRef st)
+{
+        g->st = st;
+        g->deny = state_field(g, F_DENY);
+        g->plain = state_field(g, F_PLAIN);
+        g->l7r = state_field(g, F_L7R);
+        g->refused = state_field(g, F_REFUSED);
+        g->hdeny = state_field(g, F_HDENY);
+        g->hallow = state_field(g, F_HALLOW);
+        g->special = state_field(g, F_SPECIAL);
+        g->self_id = state_field(g, F_SELF);
+        g->anc_mask = state_field(g, F_ANC);
+        g->mmask = state_field(g, F_MMASK);
+        g->globbits =
+            LLVMBuildBitCast(g->b, state_field(g, F_GLOBS), LLVMPointerType(g->i64, 0), "");
+        g->port = load(g, g->i16, state_field(g, F_PORT));
+        g->http = LLVMBuildTrunc(g->b, load(g, g->i8, state_field(g, F_HTTP)), g->i1, "");
+        g->param_self = load(g, g->i64, state_field(g, F_PSELF));
+        g->param_anc = load(g, g->i64, state_field(g, F_PANC));
+        g->pos = var(g, g->i64, NULL, "pos");
+        g->j = var(g, g->i32, NULL, "j");
+}
+
+static LLVMValueRef new_function(gen *g, const char *name, LLVMTypeRef fty, bool internal)
+{
+        g->fn = LLVMAddFunction(g->mod, name, fty);
+        if (internal) {
+                LLVMSetLinkage(g->fn, LLVMInternalLinkage);
+                add_enum_attr(g, "noinline"); /* one copy, called from every place */
+        }
         add_fn_attr(g, "no-jump-tables", "true");
         add_fn_attr(g, "no-builtins", "");
         add_fn_attr(g, "frame-pointer", "none");
         add_enum_attr(g, "nounwind");
-        add_enum_attr(g, "norecurse");
-        g->req = LLVMGetParam(g->fn, 0);
-        LLVMBasicBlockRef entry = block(g, "entry");
-        LLVMPositionBuilderAtEnd(g->b, entry);
-        if (!network) { /* no net section: nothing at all */
-                LLVMBuildRet(g->b, c64(g, result(OSH_NR_NO_NETWORK, 0xffffffffu, false)));
-                return true;
-        }
-        LLVMValueRef none = c64(g, UINT64_MAX);
-        g->pos = var(g, g->i64, NULL, "pos");
-        g->j = var(g, g->i32, NULL, "j");
-        g->deny = var(g, g->i64, none, "deny");
-        g->plain = var(g, g->i64, none, "plain");
-        g->l7r = var(g, g->i64, none, "l7r");
-        g->refused = var(g, g->i64, none, "refused");
-        g->hdeny = var(g, g->i64, none, "hdeny");
-        g->hallow = var(g, g->i64, none, "hallow");
-        g->special = var(g, g->i8, LLVMConstInt(g->i8, 0, 0), "special");
-        g->self_id = var(g, g->i32, c32(g, 0xffffffffu), "self_id");
-        g->anc_mask = var(g, g->i64, c64(g, 0), "anc_mask");
-        g->mmask = var(g, g->i64, c64(g, 0), "mmask");
+        LLVMPositionBuilderAtEnd(g->b, block(g, "entry"));
+        return g->fn;
+}
+
+/* A side of the decision: void name(state *, request *). */
+static LLVMValueRef begin_side(gen *g, const char *name)
+{
+        LLVMValueRef fn = new_function(g, name, g->side_fty, true);
+        g->req = LLVMGetParam(fn, 1);
+        bind_state(g, LLVMGetParam(fn, 0));
+        g->flags = LLVMBuildZExt(g->b, field(g, OFF(flags), g->i32), g->i64, "");
+        return fn;
+}
+
+static void call_side(gen *g, LLVMValueRef fn)
+{
+        LLVMValueRef args[2] = {g->st, g->req};
+        LLVMBuildCall2(g->b, g->side_fty, fn, args, 2, "");
+}
+
+static void build_types(gen *g)
+{
         int words = (g->globs.n + 63) / 64;
-        LLVMTypeRef wt = LLVMArrayType(g->i64, (unsigned)(words ? words : 1));
-        g->globbits = LLVMBuildBitCast(g->b, LLVMBuildAlloca(g->b, wt, "globs"),
-                                       LLVMPointerType(g->i64, 0), "");
-        for (int w = 0; w < words; w++) {
+        LLVMTypeRef f[F__N];
+        for (int i = F_DENY; i <= F_HALLOW; i++)
+                f[i] = g->i64;
+        f[F_SPECIAL] = g->i8;
+        f[F_SELF] = g->i32;
+        f[F_ANC] = f[F_MMASK] = f[F_PSELF] = f[F_PANC] = g->i64;
+        f[F_PORT] = g->i16;
+        f[F_HTTP] = g->i8;
+        f[F_GLOBS] = LLVMArrayType(g->i64, (unsigned)(words ? words : 1));
+        g->state_t = LLVMStructTypeInContext(g->ctx, f, F__N, 0);
+        LLVMTypeRef sp = LLVMPointerType(g->state_t, 0);
+        LLVMTypeRef rp[2] = {sp, g->i1}, sdp[2] = {sp, g->p8};
+        g->rule_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), rp, 2, 0);
+        g->side_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), sdp, 2, 0);
+}
+
+/* The state at the start of a decision: no key, the request's values. */
+static void init_state(gen *g, LLVMValueRef flags)
+{
+        LLVMValueRef none = c64(g, UINT64_MAX);
+        LLVMValueRef keys[] = {g->deny, g->plain, g->l7r, g->refused, g->hdeny, g->hallow};
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                LLVMBuildStore(g->b, none, keys[i]);
+        LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), g->special);
+        LLVMBuildStore(g->b, c32(g, 0xffffffffu), g->self_id);
+        LLVMBuildStore(g->b, c64(g, 0), g->anc_mask);
+        LLVMBuildStore(g->b, c64(g, 0), g->mmask);
+        for (int w = 0; w < (g->globs.n + 63) / 64; w++) {
                 LLVMValueRef idx = c32(g, (uint32_t)w);
                 LLVMBuildStore(g->b, c64(g, 0),
                                LLVMBuildInBoundsGEP2(g->b, g->i64, g->globbits, &idx, 1, ""));
         }
-        LLVMValueRef flags = field(g, OFF(flags), g->i32);
-        g->http = mask_test(g, LLVMBuildZExt(g->b, flags, g->i64, ""), OSH_NATIVE_HTTP);
-        g->port = field(g, OFF(port), g->i16);
-        g->param_self = field(g, OFF(param_self), g->i64);
-        g->param_anc = field(g, OFF(param_anc), g->i64);
-        flags = LLVMBuildZExt(g->b, flags, g->i64, "");
-        if (g->lits.n && !emit_binaries(g))
-                return false;
-        if (g->nl7 && !emit_http(g))
-                return false;
-        emit_address_side(g, flags);
-        if (g->hosts.n && !emit_hosts(g, flags))
-                return false;
+        LLVMBuildStore(g->b, field(g, OFF(port), g->i16), state_field(g, F_PORT));
+        LLVMBuildStore(g->b, LLVMBuildZExt(g->b, mask_test(g, flags, OSH_NATIVE_HTTP), g->i8, ""),
+                       state_field(g, F_HTTP));
+        LLVMBuildStore(g->b, field(g, OFF(param_self), g->i64), state_field(g, F_PSELF));
+        LLVMBuildStore(g->b, field(g, OFF(param_anc), g->i64), state_field(g, F_PANC));
+}
+
+static bool build_function(gen *g, bool network)
+{
+        build_types(g);
+        if (!network) { /* no net section: nothing at all */
+                new_function(g, "osh_decide", LLVMFunctionType(g->i64, &g->p8, 1, 0), false);
+                LLVMBuildRet(g->b, c64(g, result(OSH_NR_NO_NETWORK, 0xffffffffu, false)));
+                return true;
+        }
+        g->rule_fn = xrealloc(NULL, sizeof(LLVMValueRef) * ((size_t)g->px->nrules + 1));
+        for (uint32_t i = 0; i < g->px->nrules; i++) {
+                LLVMValueRef fn = new_function(g, "rule", g->rule_fty, true);
+                bind_state(g, LLVMGetParam(fn, 0));
+                emit_rule_body(g, (int)i, LLVMGetParam(fn, 1));
+                LLVMBuildRetVoid(g->b);
+                g->rule_fn[i] = fn;
+        }
+        LLVMValueRef bins = NULL, http = NULL, addrs, hosts = NULL;
+        if (g->lits.n) {
+                bins = begin_side(g, "binaries");
+                if (!emit_binaries(g))
+                        return false;
+                LLVMBuildRetVoid(g->b);
+        }
+        if (g->nl7) {
+                http = begin_side(g, "http");
+                if (!emit_http(g))
+                        return false;
+                LLVMBuildRetVoid(g->b);
+        }
+        addrs = begin_side(g, "addresses");
+        emit_address_side(g, g->flags);
+        LLVMBuildRetVoid(g->b);
+        if (g->hosts.n) {
+                hosts = begin_side(g, "hosts");
+                if (!emit_hosts(g, g->flags))
+                        return false;
+                LLVMBuildRetVoid(g->b);
+        }
+        LLVMValueRef fn =
+            new_function(g, "osh_decide", LLVMFunctionType(g->i64, &g->p8, 1, 0), false);
+        g->req = LLVMGetParam(fn, 0);
+        bind_state(g, LLVMBuildAlloca(g->b, g->state_t, "state"));
+        LLVMValueRef flags = LLVMBuildZExt(g->b, field(g, OFF(flags), g->i32), g->i64, "");
+        init_state(g, flags);
+        g->http = mask_test(g, flags, OSH_NATIVE_HTTP); /* bind_state read it before init */
+        if (bins)
+                call_side(g, bins);
+        if (http) {
+                LLVMBasicBlockRef run = block(g, "http"), done = block(g, "http_done");
+                LLVMBuildCondBr(g->b, mask_test(g, flags, OSH_NATIVE_HTTP), run, done);
+                LLVMPositionBuilderAtEnd(g->b, run);
+                call_side(g, http);
+                LLVMBuildBr(g->b, done);
+                LLVMPositionBuilderAtEnd(g->b, done);
+        }
+        call_side(g, addrs); /* it looks at HAS_ADDR itself */
+        if (hosts)
+                call_side(g, hosts);
         emit_verdict(g);
         return true;
 }
@@ -1305,16 +1456,34 @@ static double now_s(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* LLVM's O2 pipeline for tables up to LIGHT_PIPELINE_ABOVE rules; above,
+ * its function passes that scale (promotion to registers, scalar
+ * replacement, combining, CSE, CFG simplification, dead code): O2's
+ * module and loop passes grow faster than linearly on automata of tens of
+ * thousands of states (docs/native-matcher.md). */
+#define LIGHT_PIPELINE_ABOVE 200
+
 static void optimize(gen *g, LLVMTargetMachineRef tm)
 {
-        LLVMPassManagerBuilderRef pmb = LLVMPassManagerBuilderCreate();
-        LLVMPassManagerBuilderSetOptLevel(pmb, 2);
+        const char *lvl = getenv("OSH_LLVM_OPT");
+        bool light = g->px->nrules > LIGHT_PIPELINE_ABOVE || (lvl && !strcmp(lvl, "light"));
         LLVMPassManagerRef fpm = LLVMCreateFunctionPassManagerForModule(g->mod);
         LLVMPassManagerRef mpm = LLVMCreatePassManager();
         LLVMAddAnalysisPasses(tm, fpm);
         LLVMAddAnalysisPasses(tm, mpm);
-        LLVMPassManagerBuilderPopulateFunctionPassManager(pmb, fpm);
-        LLVMPassManagerBuilderPopulateModulePassManager(pmb, mpm);
+        LLVMPassManagerBuilderRef pmb = LLVMPassManagerBuilderCreate();
+        if (light) {
+                LLVMAddPromoteMemoryToRegisterPass(fpm);
+                LLVMAddScalarReplAggregatesPass(fpm);
+                LLVMAddEarlyCSEPass(fpm);
+                LLVMAddInstructionCombiningPass(fpm);
+                LLVMAddCFGSimplificationPass(fpm);
+                LLVMAddDCEPass(fpm);
+        } else {
+                LLVMPassManagerBuilderSetOptLevel(pmb, 2);
+                LLVMPassManagerBuilderPopulateFunctionPassManager(pmb, fpm);
+                LLVMPassManagerBuilderPopulateModulePassManager(pmb, mpm);
+        }
         LLVMInitializeFunctionPassManager(fpm);
         for (LLVMValueRef f = LLVMGetFirstFunction(g->mod); f; f = LLVMGetNextFunction(f))
                 LLVMRunFunctionPassManager(fpm, f);
@@ -1439,6 +1608,10 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
 {
         LLVMInitializeNativeTarget();
         LLVMInitializeNativeAsmPrinter();
+        if (getenv("OSH_LLVM_TIME_PASSES")) { /* a developer's look at where LLVM spends */
+                const char *argv[] = {"oshc", "-time-passes"};
+                LLVMParseCommandLineOptions(2, argv, NULL);
+        }
         char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
         LLVMTargetRef target;
         bool ok = false;
@@ -1448,9 +1621,11 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
                 LLVMDisposeMessage(triple);
                 return false;
         }
-        LLVMTargetMachineRef tm =
-            LLVMCreateTargetMachine(target, triple, "generic", "", LLVMCodeGenLevelDefault,
-                                    LLVMRelocPIC, LLVMCodeModelSmall);
+        LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+            target, triple, "generic", "",
+            getenv("OSH_LLVM_CG") ? (LLVMCodeGenOptLevel)atoi(getenv("OSH_LLVM_CG"))
+                                  : LLVMCodeGenLevelDefault,
+            LLVMRelocPIC, LLVMCodeModelSmall);
         LLVMSetTarget(g->mod, triple);
         LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
         char *dls = LLVMCopyStringRepOfTargetData(dl);
@@ -1464,7 +1639,11 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
         }
         LLVMDisposeMessage(msg);
         msg = NULL;
-        optimize(g, tm);
+        double t0 = now_s();
+        if (!getenv("OSH_LLVM_NOOPT"))
+                optimize(g, tm);
+        if (getenv("OSH_LLVM_TIME_PASSES"))
+                fprintf(stderr, "opt %.3f s\n", now_s() - t0);
         if (want_ir)
                 out->ir = LLVMPrintModuleToString(g->mod);
         LLVMMemoryBufferRef buf;
@@ -1472,6 +1651,8 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
                 gen_fail(g, "LLVM could not emit the object: %s", msg);
                 goto out;
         }
+        if (getenv("OSH_LLVM_TIME_PASSES"))
+                fprintf(stderr, "opt+codegen %.3f s\n", now_s() - t0);
         out->object_len = LLVMGetBufferSize(buf);
         out->object = xrealloc(NULL, out->object_len);
         memcpy(out->object, LLVMGetBufferStart(buf), out->object_len);
@@ -1518,6 +1699,7 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
         for (int i = 0; i < g.hosts.n; i++)
                 free(g.host_rules ? g.host_rules[i].v : NULL);
         free(g.host_rules);
+        free(g.rule_fn);
         free(g.lit_abit);
         free(g.l7_base);
         st_free(&g.hosts);

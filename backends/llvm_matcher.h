@@ -38,4 +38,10 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
                         size_t errlen);
 void lm_output_free(lm_output *o);
 
+struct osh_ctx;
+/* `oshc compile --native` (backends/bundle_build.c): build the matcher
+ * for b's proxy table into b's NATIVE section, with its SHA-256.  false
+ * with an error reported on c. */
+bool bundle_add_native(struct osh_ctx *c, oshb_bundle *b);
+
 #endif

@@ -7,6 +7,7 @@
  * then rename), so osh-run never sees half a bundle.
  */
 #include "../backends/backends.h"
+#include "../backends/llvm_matcher.h"
 #include "cli.h"
 #include "ir.h"
 
@@ -17,13 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const emit_kinds[] = {"ir",     "bpf",   "bpf-asm",     "landlock",
-                                         "cgroup", "proxy", "oci-seccomp", NULL};
+static const char *const emit_kinds[] = {"ir",    "bpf",         "bpf-asm", "landlock", "cgroup",
+                                         "proxy", "oci-seccomp", "llvm-ir", "obj",      NULL};
 
 static void compile_help(void)
 {
         printf("usage: oshc compile FILE [-o OUT] [--emit KIND] [--policy NAME] [--arch ARCH] "
-               "[-I DIR]\n\n"
+               "[--native] [-I DIR]\n\n"
                "Compile the policy in FILE (or the one named by --policy) into a bundle for\n"
                "osh-run: OUT, or FILE's name with .oshb in the current directory.\n\n"
                "--emit KIND prints one artifact instead (to OUT, or standard output):\n"
@@ -34,7 +35,11 @@ static void compile_help(void)
                "  landlock     Landlock handled rights, path and port rules, minimum ABI\n"
                "  cgroup       cgroup v2 keys, rlimits and walltime\n"
                "  proxy        the egress proxy's connect rules\n"
-               "  oci-seccomp  the seccomp profile as OCI JSON (Docker, Podman, Kubernetes)\n\n"
+               "  oci-seccomp  the seccomp profile as OCI JSON (Docker, Podman, Kubernetes)\n"
+               "  llvm-ir      the native egress matcher as optimized LLVM IR\n"
+               "  obj          the native egress matcher as an ELF object (binary)\n\n"
+               "--native adds the native egress matcher (LLVM, x86_64 and aarch64 hosts) to\n"
+               "the bundle; osh-proxy then decides with it (docs/native-matcher.md).\n\n"
                "Exit 0 on success, 1 when the policy has errors, 2 on usage or I/O errors.\n");
 }
 
@@ -130,6 +135,23 @@ static int write_bundle(osh_ctx *c, const oshb_bundle *b, const char *out_path)
         return EXIT_OK;
 }
 
+/* The native matcher as LLVM IR or as the ELF object. */
+static bool emit_native(FILE *out, osh_ctx *c, const oshb_bundle *b, bool ir)
+{
+        char err[512];
+        lm_output o;
+        if (!llvm_matcher_build(&b->proxy, b->process.network, ir, &o, err, sizeof(err))) {
+                osh_error(c, "native", no_span, "cannot build the native egress matcher: %s", err);
+                return false;
+        }
+        if (ir)
+                fputs(o.ir, out);
+        else
+                fwrite(o.object, 1, o.object_len, out);
+        lm_output_free(&o);
+        return true;
+}
+
 /* Print one artifact; false when it could not be produced. */
 static bool emit(FILE *out, osh_ctx *c, ir_program *prog, ir_policy *pol, const oshb_bundle *b,
                  const char *kind, const char *arch)
@@ -146,6 +168,8 @@ static bool emit(FILE *out, osh_ctx *c, ir_program *prog, ir_policy *pol, const 
                 emit_cgroup(out, b);
         else if (!strcmp(kind, "proxy"))
                 emit_proxy(out, b);
+        else if (!strcmp(kind, "llvm-ir") || !strcmp(kind, "obj"))
+                return emit_native(out, c, b, !strcmp(kind, "llvm-ir"));
         else
                 emit_oci_seccomp(out, c, pol);
         return true;
@@ -154,8 +178,9 @@ static bool emit(FILE *out, osh_ctx *c, ir_program *prog, ir_policy *pol, const 
 static int emit_to(osh_ctx *c, ir_program *prog, ir_policy *pol, const oshb_bundle *b,
                    const char *kind, const char *arch, const char *out_path)
 {
-        if (!out_path && !strcmp(kind, "bpf") && isatty(STDOUT_FILENO)) {
-                fprintf(stderr, "oshc compile: --emit bpf writes binary; redirect it or give -o\n");
+        if (!out_path && (!strcmp(kind, "bpf") || !strcmp(kind, "obj")) && isatty(STDOUT_FILENO)) {
+                fprintf(stderr, "oshc compile: --emit %s writes binary; redirect it or give -o\n",
+                        kind);
                 return EXIT_USAGE;
         }
         FILE *out = out_path ? fopen(out_path, "w") : stdout;
@@ -178,6 +203,7 @@ static int emit_to(osh_ctx *c, ir_program *prog, ir_policy *pol, const oshb_bund
 typedef struct compile_opts {
         cli_common common;
         const char *file, *out_path, *emit, *arch;
+        bool native;
 } compile_opts;
 
 /* Returns -1 to go on, or an exit code. */
@@ -192,6 +218,10 @@ static int parse_args(int argc, char **argv, compile_opts *o)
                 }
                 if (cli_common_option(&o->common, argc, argv, &i, &bad))
                         continue;
+                if (!strcmp(a, "--native")) {
+                        o->native = true;
+                        continue;
+                }
                 const char **slot = !strcmp(a, "-o")       ? &o->out_path
                                     : !strcmp(a, "--emit") ? &o->emit
                                     : !strcmp(a, "--arch") ? &o->arch
@@ -222,7 +252,7 @@ static int parse_args(int argc, char **argv, compile_opts *o)
                 cli_usage_error(
                     "compile",
                     "unknown --emit kind '%s' (ir, bpf, bpf-asm, landlock, cgroup, proxy, "
-                    "oci-seccomp)",
+                    "oci-seccomp, llvm-ir, obj)",
                     o->emit);
                 return EXIT_USAGE;
         }
@@ -254,7 +284,7 @@ int cmd_compile(int argc, char **argv)
         } else if (pol && bundle_build(&c, prog, pol, &b)) {
                 if (o.emit) {
                         rc = emit_to(&c, prog, pol, &b, o.emit, o.arch, o.out_path);
-                } else {
+                } else if (!o.native || bundle_add_native(&c, &b)) {
                         char *def = o.out_path ? NULL : default_output(o.file);
                         rc = write_bundle(&c, &b, o.out_path ? o.out_path : def);
                         free(def);
