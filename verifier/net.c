@@ -1482,16 +1482,34 @@ static Z3_lbool cross_grant(uscope *us)
 {
         const npol *np = us->np;
         const nunit *d = &np->u[us->i];
+        Z3_context z = us->e->z;
         Z3_lbool res = Z3_L_FALSE;
-        for (int k = 0; k < np->nu && res == Z3_L_FALSE; k++) {
-                const nunit *g = &np->u[k];
-                if (g->deny || g->r->ep.kind == d->r->ep.kind || !may_overlap(d, g))
-                        continue;
-                int idx[2] = {us->i, k};
-                scope_open(us->e, us->s, np, idx, 2, NULL);
-                Z3_ast a[2] = {d->lit, g->lit};
-                Z3_lbool r = vf_check_assumptions(us->e->v, us->s, 2, a, "net: deny meets a grant");
-                Z3_solver_pop(us->e->z, us->s, 1);
+        /* the candidates: the first few one at a time (a deny that meets
+         * a grant usually meets one of the first), then in batches, one
+         * query asking whether the deny meets any grant of the batch (a
+         * deny that meets none costs one query per batch, not per grant) */
+        enum { BATCH = 64, SINGLE = 4 };
+        int idx[1 + BATCH];
+        Z3_ast ors[BATCH];
+        int k = 0, asked = 0;
+        while (k < np->nu && res == Z3_L_FALSE) {
+                int n = 0, size = asked < SINGLE ? 1 : BATCH;
+                idx[n] = us->i;
+                for (; k < np->nu && n < size; k++) {
+                        const nunit *g = &np->u[k];
+                        if (g->deny || g->r->ep.kind == d->r->ep.kind || !may_overlap(d, g))
+                                continue;
+                        ors[n] = g->lit;
+                        idx[++n] = k;
+                }
+                if (n == 0)
+                        break;
+                scope_open(us->e, us->s, np, idx, n + 1, NULL);
+                Z3_solver_assert(z, us->s, n == 1 ? ors[0] : Z3_mk_or(z, (unsigned)n, ors));
+                Z3_ast a[1] = {d->lit};
+                Z3_lbool r = vf_check_assumptions(us->e->v, us->s, 1, a, "net: deny meets a grant");
+                Z3_solver_pop(z, us->s, 1);
+                asked++;
                 if (r != Z3_L_FALSE)
                         res = r;
         }

@@ -31,7 +31,7 @@ void vf_init(vf *v, unsigned rlimit)
         v->cur_fam = -1;
         Z3_config cfg = Z3_mk_config();
         Z3_set_param_value(cfg, "model", "true");
-        v->z = Z3_mk_context_rc(cfg);
+        v->z = Z3_mk_context(cfg);
         Z3_del_config(cfg);
         Z3_set_error_handler(v->z, z3_error);
 }
