@@ -546,7 +546,7 @@ typedef struct gen {
         LLVMValueRef port, param_self, param_anc, http, flags;
         LLVMTypeRef state_t, rule_fty, side_fty;
         LLVMValueRef st;       /* the current function's state pointer */
-        LLVMValueRef *rule_fn; /* per rule: its check, void (state *, i1 passes) */
+        LLVMValueRef rules_fn; /* every rule's check: void (state *, i1 passes, i32 rule) */
 } gen;
 
 static bool gen_fail(gen *g, const char *fmt, ...)
@@ -736,26 +736,142 @@ static void emit_accept(gen *g, int mode, const ivec *acc)
 
 /* Run d over len bytes at ptr (right to left when reverse), then continue
  * at cont. */
+/* A chain state: not accepting, one byte leads on, every other byte to
+ * no match.  A run of them is compared at once. */
+static bool chain_state(const dstate *s)
+{
+        return s->acc < 0 && s->other < 0 && s->nbytes == 1 && s->to[0] >= 0;
+}
+
+#define CHAIN_MAX 64
+
+typedef struct dfa_emit {
+        const dfa *d;
+        LLVMValueRef ptr, len;
+        bool reverse;
+        LLVMBasicBlockRef *sb, none;
+        ivec todo;
+} dfa_emit;
+
+/* The block of state t, queued for emission on first use. */
+static LLVMBasicBlockRef state_block(gen *g, dfa_emit *e, int t)
+{
+        if (t < 0)
+                return e->none;
+        if (!e->sb[t]) {
+                e->sb[t] = block(g, "s");
+                iv_push(&e->todo, t);
+        }
+        return e->sb[t];
+}
+
+/* The chain of states from s: its bytes in bytes[], the state after. */
+static int chain_from(const dfa *d, int s, uint8_t *bytes, int *n)
+{
+        *n = 0;
+        while (*n < CHAIN_MAX && chain_state(&d->st[s])) {
+                bytes[(*n)++] = d->st[s].bytes[0];
+                s = d->st[s].to[0];
+                if (s == 0)
+                        break;
+        }
+        return s;
+}
+
+/* Compare the n bytes of a chain at the current position (at least n
+ * remain), eight at a time, little-endian. */
+static LLVMValueRef chain_equal(gen *g, dfa_emit *e, LLVMValueRef p, const uint8_t *bytes, int n)
+{
+        LLVMValueRef eq = LLVMConstInt(g->i1, 1, 0);
+        for (int off = 0; off < n; off += 8) {
+                int k = n - off < 8 ? n - off : 8;
+                /* forward: bytes[off..off+k) at p+off; reverse: at p-off-k, reversed */
+                LLVMValueRef at = e->reverse
+                                      ? LLVMBuildSub(g->b, p, c64(g, (uint64_t)(off + k)), "")
+                                      : LLVMBuildAdd(g->b, p, c64(g, (uint64_t)off), "");
+                LLVMValueRef bp = LLVMBuildInBoundsGEP2(g->b, g->i8, e->ptr, &at, 1, "");
+                LLVMTypeRef it = LLVMIntTypeInContext(g->ctx, (unsigned)(8 * k));
+                LLVMValueRef v = LLVMBuildLoad2(
+                    g->b, it, LLVMBuildBitCast(g->b, bp, LLVMPointerType(it, 0), ""), "");
+                LLVMSetAlignment(v, 1);
+                uint64_t want = 0;
+                for (int i = 0; i < k; i++) {
+                        uint8_t b = e->reverse ? bytes[off + k - 1 - i] : bytes[off + i];
+                        want |= (uint64_t)b << (8 * i);
+                }
+                eq = LLVMBuildAnd(
+                    g->b, eq, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstInt(it, want, 0), ""), "");
+        }
+        return eq;
+}
+
+/* One state: at the end of the input its accept block; else a run of
+ * chain states compared at once, or one byte read and switched on. */
+static void emit_state(gen *g, dfa_emit *e, int i, LLVMBasicBlockRef fin)
+{
+        const dstate *s = &e->d->st[i];
+        LLVMPositionBuilderAtEnd(g->b, e->sb[i]);
+        LLVMValueRef p = load(g, g->i64, g->pos);
+        LLVMValueRef end = e->reverse ? c64(g, 0) : e->len;
+        if (s->nbytes == 0 && s->other < 0) { /* nothing more can match */
+                LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, end, ""), fin, e->none);
+                return;
+        }
+        uint8_t bytes[CHAIN_MAX];
+        int n;
+        int after = chain_from(e->d, i, bytes, &n);
+        if (n >= 2) {
+                LLVMValueRef left = e->reverse ? p : LLVMBuildSub(g->b, e->len, p, "");
+                LLVMBasicBlockRef cmp = block(g, "chain");
+                LLVMBuildCondBr(g->b,
+                                LLVMBuildICmp(g->b, LLVMIntUGE, left, c64(g, (uint64_t)n), ""), cmp,
+                                e->none);
+                LLVMPositionBuilderAtEnd(g->b, cmp);
+                LLVMValueRef eq = chain_equal(g, e, p, bytes, n);
+                LLVMValueRef np = e->reverse ? LLVMBuildSub(g->b, p, c64(g, (uint64_t)n), "")
+                                             : LLVMBuildAdd(g->b, p, c64(g, (uint64_t)n), "");
+                LLVMBuildStore(g->b, np, g->pos);
+                LLVMBuildCondBr(g->b, eq, state_block(g, e, after), e->none);
+                return;
+        }
+        LLVMBasicBlockRef rd = block(g, "read");
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, end, ""), fin, rd);
+        LLVMPositionBuilderAtEnd(g->b, rd);
+        LLVMValueRef at = e->reverse ? LLVMBuildSub(g->b, p, c64(g, 1), "") : p;
+        LLVMValueRef bp = LLVMBuildInBoundsGEP2(g->b, g->i8, e->ptr, &at, 1, "");
+        LLVMValueRef byte = load(g, g->i8, bp);
+        LLVMBuildStore(g->b, e->reverse ? at : LLVMBuildAdd(g->b, p, c64(g, 1), ""), g->pos);
+        LLVMBasicBlockRef other = state_block(g, e, s->other);
+        if (s->nbytes == 0) {
+                LLVMBuildBr(g->b, other);
+                return;
+        }
+        LLVMValueRef sw = LLVMBuildSwitch(g->b, byte, other, (unsigned)s->nbytes);
+        for (int k = 0; k < s->nbytes; k++)
+                LLVMAddCase(sw, LLVMConstInt(g->i8, s->bytes[k], 0), state_block(g, e, s->to[k]));
+}
+
+/* Run d over len bytes at ptr (right to left when reverse), then continue
+ * at cont.  States are emitted from the start as they are reached, so the
+ * inside of a compared chain has no block of its own. */
 static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, bool reverse,
                      int mode, LLVMBasicBlockRef cont)
 {
-        g->dfa_states += d->n;
-        LLVMBuildStore(g->b, reverse ? len : c64(g, 0), g->pos);
-        LLVMBasicBlockRef *sb = xrealloc(NULL, sizeof(*sb) * (size_t)d->n);
+        dfa_emit e = {d,    ptr, len, reverse, calloc((size_t)d->n + 1, sizeof(LLVMBasicBlockRef)),
+                      NULL, {0}};
         LLVMBasicBlockRef *ab = calloc((size_t)d->accs.n + 1, sizeof(*ab));
-        if (!ab)
+        if (!ab || !e.sb)
                 abort();
-        for (int i = 0; i < d->n; i++)
-                sb[i] = block(g, "s");
-        LLVMBasicBlockRef none = block(g, "nomatch");
-        LLVMBuildBr(g->b, sb[0]);
-        LLVMPositionBuilderAtEnd(g->b, none);
+        LLVMBuildStore(g->b, reverse ? len : c64(g, 0), g->pos);
+        e.none = block(g, "nomatch");
+        LLVMBuildBr(g->b, state_block(g, &e, 0));
+        LLVMPositionBuilderAtEnd(g->b, e.none);
         emit_accept(g, mode, NULL);
         LLVMBuildBr(g->b, cont);
-        LLVMValueRef end = reverse ? c64(g, 0) : len;
-        for (int i = 0; i < d->n; i++) {
+        for (int q = 0; q < e.todo.n; q++) {
+                int i = e.todo.v[q];
                 const dstate *s = &d->st[i];
-                LLVMBasicBlockRef fin = none;
+                LLVMBasicBlockRef fin = e.none;
                 if (s->acc >= 0) {
                         if (!ab[s->acc]) {
                                 ab[s->acc] = block(g, "accept");
@@ -765,32 +881,12 @@ static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, b
                         }
                         fin = ab[s->acc];
                 }
-                LLVMPositionBuilderAtEnd(g->b, sb[i]);
-                LLVMValueRef p = load(g, g->i64, g->pos);
-                if (s->nbytes == 0 && s->other < 0) { /* nothing more can match */
-                        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, end, ""), fin,
-                                        none);
-                        continue;
-                }
-                LLVMBasicBlockRef rd = block(g, "read");
-                LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, end, ""), fin, rd);
-                LLVMPositionBuilderAtEnd(g->b, rd);
-                LLVMValueRef at = reverse ? LLVMBuildSub(g->b, p, c64(g, 1), "") : p;
-                LLVMValueRef bp = LLVMBuildInBoundsGEP2(g->b, g->i8, ptr, &at, 1, "");
-                LLVMValueRef byte = load(g, g->i8, bp);
-                LLVMBuildStore(g->b, reverse ? at : LLVMBuildAdd(g->b, p, c64(g, 1), ""), g->pos);
-                LLVMBasicBlockRef other = s->other >= 0 ? sb[s->other] : none;
-                if (s->nbytes == 0) {
-                        LLVMBuildBr(g->b, other);
-                        continue;
-                }
-                LLVMValueRef sw = LLVMBuildSwitch(g->b, byte, other, (unsigned)s->nbytes);
-                for (int k = 0; k < s->nbytes; k++)
-                        LLVMAddCase(sw, LLVMConstInt(g->i8, s->bytes[k], 0),
-                                    s->to[k] >= 0 ? sb[s->to[k]] : none);
+                emit_state(g, &e, i, fin);
+                g->dfa_states++;
         }
         LLVMPositionBuilderAtEnd(g->b, cont);
-        free(sb);
+        free(e.sb);
+        free(e.todo.v);
         free(ab);
 }
 
@@ -916,8 +1012,8 @@ static void emit_candidates(gen *g, const int *rules, int n, int special)
                 } else {
                         passes = special < 0 || (r->is_ip && r->prefix >= special) ? t : f;
                 }
-                LLVMValueRef args[2] = {g->st, passes};
-                LLVMBuildCall2(g->b, g->rule_fty, g->rule_fn[rules[i]], args, 2, "");
+                LLVMValueRef args[3] = {g->st, passes, c32(g, (uint32_t)rules[i])};
+                LLVMBuildCall2(g->b, g->rule_fty, g->rules_fn, args, 3, "");
         }
 }
 
@@ -1357,8 +1453,8 @@ static void build_types(gen *g)
         f[F_GLOBS] = LLVMArrayType(g->i64, (unsigned)(words ? words : 1));
         g->state_t = LLVMStructTypeInContext(g->ctx, f, F__N, 0);
         LLVMTypeRef sp = LLVMPointerType(g->state_t, 0);
-        LLVMTypeRef rp[2] = {sp, g->i1}, sdp[2] = {sp, g->p8};
-        g->rule_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), rp, 2, 0);
+        LLVMTypeRef rp[3] = {sp, g->i1, g->i32}, sdp[2] = {sp, g->p8};
+        g->rule_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), rp, 3, 0);
         g->side_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), sdp, 2, 0);
 }
 
@@ -1393,14 +1489,23 @@ static bool build_function(gen *g, bool network)
                 LLVMBuildRet(g->b, c64(g, result(OSH_NR_NO_NETWORK, 0xffffffffu, false)));
                 return true;
         }
-        g->rule_fn = xrealloc(NULL, sizeof(LLVMValueRef) * ((size_t)g->px->nrules + 1));
+        /* every rule's check in one function, a switch on the rule's index
+         * (one function per rule costs LLVM's per-function overhead 10,000
+         * times) */
+        LLVMValueRef rules = new_function(g, "rules", g->rule_fty, true);
+        bind_state(g, LLVMGetParam(rules, 0));
+        LLVMBasicBlockRef out = block(g, "out");
+        LLVMValueRef sw = LLVMBuildSwitch(g->b, LLVMGetParam(rules, 2), out, g->px->nrules);
         for (uint32_t i = 0; i < g->px->nrules; i++) {
-                LLVMValueRef fn = new_function(g, "rule", g->rule_fty, true);
-                bind_state(g, LLVMGetParam(fn, 0));
-                emit_rule_body(g, (int)i, LLVMGetParam(fn, 1));
+                LLVMBasicBlockRef rb = block(g, "rule");
+                LLVMAddCase(sw, c32(g, i), rb);
+                LLVMPositionBuilderAtEnd(g->b, rb);
+                emit_rule_body(g, (int)i, LLVMGetParam(rules, 1));
                 LLVMBuildRetVoid(g->b);
-                g->rule_fn[i] = fn;
         }
+        LLVMPositionBuilderAtEnd(g->b, out);
+        LLVMBuildRetVoid(g->b);
+        g->rules_fn = rules;
         LLVMValueRef bins = NULL, http = NULL, addrs, hosts = NULL;
         if (g->lits.n) {
                 bins = begin_side(g, "binaries");
@@ -1699,7 +1804,6 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
         for (int i = 0; i < g.hosts.n; i++)
                 free(g.host_rules ? g.host_rules[i].v : NULL);
         free(g.host_rules);
-        free(g.rule_fn);
         free(g.lit_abit);
         free(g.l7_base);
         st_free(&g.hosts);
