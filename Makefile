@@ -101,6 +101,7 @@ unit: $(TEST_BIN)
 
 golden: $(BUILD)/oshc
 	@OSHC=$(BUILD)/oshc sh tests/run_golden.sh
+	@OSHC=$(BUILD)/oshc sh tests/verifier/run_corpus.sh
 
 e2e: all
 	@for t in tests/e2e/*.sh; do echo "== $$t"; OSHC=$(BUILD)/oshc sh $$t || exit 1; done
