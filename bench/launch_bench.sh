@@ -1,7 +1,9 @@
 #!/bin/sh
 # launch_bench.sh - what a launch costs: `osh-run BUNDLE -- /bin/true` with
 # full isolation (a policy with fs, net, syscalls and limits: Landlock,
-# seccomp, every namespace, a cgroup leaf, osh-proxy) beside a bare exec of
+# seccomp, every namespace, a cgroup leaf, the proxy listener; osh-proxy
+# itself starts only at the agent's first connection, which /bin/true never
+# makes, so it is checked for but not run) beside a bare exec of
 # /bin/true and beside the two peers, in the same run:
 #   bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev /bin/true
 #   firejail --quiet --noprofile --net=none /bin/true
@@ -133,7 +135,7 @@ EOF
 			status=1
 		fi
 		# a breakdown: the same policy without its net section (no
-		# osh-proxy, no relay)
+		# proxy listener)
 		sed '/^    net {/,/^    }/d' "$out/bench.osh" >"$out/nonet.osh"
 		if "$OSHC" compile "$out/nonet.osh" -o "$out/nonet.oshb" >"$out/compile.log" 2>&1; then
 			(cd "$out/work" && measure "  breakdown: the same policy without net" \

@@ -1,12 +1,15 @@
 /*
  * osh_proxy.c - osh-proxy, the sandbox's only way out to the network.
  *
- *   osh-proxy --bundle PATH (--listen-fd N | --listen ADDR:PORT)
+ *   osh-proxy (--bundle PATH | --bundle-fd N) (--listen-fd N | --listen ADDR:PORT)
  *             [--sandbox-pid PID] [--param NAME=VALUE]... [--no-identity]
  *             [--log-fd N | --log FILE] [--exit-on-stdin-eof]
  *
  * osh-run starts it outside the sandbox with a listening socket bound to
- * 127.0.0.1:3128 inside the sandbox's network namespace.  It serves HTTP
+ * 127.0.0.1:3128 inside the sandbox's network namespace, when the agent's
+ * first connection is queued on it (so possibly long after the launch: the
+ * bundle comes as the bytes osh-run verified, --bundle-fd, and nothing
+ * about the sandbox is read before a connection asks).  It serves HTTP
  * CONNECT (tunnels) and absolute-form plain HTTP/1.1 and decides every
  * tunnel and every plain request with the bundle's proxy table
  * (proxy_match.c, the reference evaluator's meaning):
@@ -54,6 +57,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -1283,7 +1287,8 @@ static int stop(oshb_bundle *b)
 static void usage(int code)
 {
         fprintf(code ? stderr : stdout,
-                "usage: osh-proxy --bundle PATH (--listen-fd N | --listen ADDR:PORT)\n"
+                "usage: osh-proxy (--bundle PATH | --bundle-fd N)\n"
+                "                 (--listen-fd N | --listen ADDR:PORT)\n"
                 "                 [--sandbox-pid PID] [--param NAME=VALUE]... [--no-identity]\n"
                 "                 [--log-fd N | --log FILE] [--exit-on-stdin-eof]\n");
         exit(code);
@@ -1291,13 +1296,14 @@ static void usage(int code)
 
 typedef struct options {
         const char *bundle, *listen_spec, *log_path;
-        int listen_fd;
+        int bundle_fd, listen_fd;
         bool stdin_eof;
 } options;
 
 static void parse_args(int argc, char **argv, options *o)
 {
         memset(o, 0, sizeof(*o));
+        o->bundle_fd = -1;
         o->listen_fd = -1;
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1316,6 +1322,8 @@ static void parse_args(int argc, char **argv, options *o)
                 i++;
                 if (!strcmp(a, "--bundle"))
                         o->bundle = v;
+                else if (!strcmp(a, "--bundle-fd"))
+                        o->bundle_fd = atoi(v);
                 else if (!strcmp(a, "--listen-fd"))
                         o->listen_fd = atoi(v);
                 else if (!strcmp(a, "--listen"))
@@ -1335,7 +1343,7 @@ static void parse_args(int argc, char **argv, options *o)
                 } else
                         usage(2);
         }
-        if (!o->bundle || (o->listen_fd < 0) == !o->listen_spec)
+        if ((o->bundle_fd < 0) == !o->bundle || (o->listen_fd < 0) == !o->listen_spec)
                 usage(2);
 }
 
@@ -1403,13 +1411,57 @@ static int setup(const options *o)
                 watch(0, TAG_STDIN, "stdin (--exit-on-stdin-eof wants a pipe)");
         if (sandbox_pid > 0) { /* the sandbox's end is ours */
                 int pfd = (int)syscall(SYS_pidfd_open, sandbox_pid, 0);
-                /* osh-run does not wait for this exec: the sandbox may
-                 * already be over and reaped, leaving nothing to serve */
+                /* osh-run does not wait for this exec (and starts it only
+                 * at the agent's first connection): the sandbox may already
+                 * be over and reaped, leaving nothing to serve */
                 if (pfd < 0 && errno == ESRCH)
                         exit(0);
                 watch(pfd, TAG_SANDBOX, "the sandbox's init (--sandbox-pid: pidfd_open failed)");
         }
         return lfd; /* the resolver threads start on first use (dns_start) */
+}
+
+/* --bundle-fd: the bundle's bytes in a file (osh-run's sealed memfd),
+ * read from offset 0 whatever the descriptor's offset. */
+static int read_bundle_fd(int fd, oshb_bundle *b, char *err, size_t errlen)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+                snprintf(err, errlen, "--bundle-fd %d: %s", fd, strerror(errno));
+                return -1;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size > (off_t)OSHB_MAX_FILE) {
+                snprintf(err, errlen,
+                         "--bundle-fd %d: not a regular file within the %u MiB "
+                         "limit for a bundle",
+                         fd, OSHB_MAX_FILE >> 20);
+                return -1;
+        }
+        size_t len = (size_t)st.st_size, got = 0;
+        uint8_t *buf = malloc(len ? len : 1);
+        if (!buf) {
+                snprintf(err, errlen, "--bundle-fd %d: out of memory", fd);
+                return -1;
+        }
+        while (got < len) {
+                ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        snprintf(err, errlen, "--bundle-fd %d: %s", fd,
+                                 n < 0 ? strerror(errno) : "shorter than its size");
+                        free(buf);
+                        return -1;
+                }
+                got += (size_t)n;
+        }
+        char msg[384];
+        int rc = oshb_read(buf, len, b, msg, sizeof(msg));
+        if (rc < 0)
+                snprintf(err, errlen, "--bundle-fd %d: %s", fd, msg);
+        free(buf);
+        close(fd);
+        return rc;
 }
 
 int main(int argc, char **argv)
@@ -1418,7 +1470,8 @@ int main(int argc, char **argv)
         options o;
         char err[RT_ERR_LEN];
         parse_args(argc, argv, &o);
-        if (oshb_read_file(o.bundle, &b, err, sizeof(err)))
+        if (o.bundle ? oshb_read_file(o.bundle, &b, err, sizeof(err))
+                     : read_bundle_fd(o.bundle_fd, &b, err, sizeof(err)))
                 die("%s", err);
         table.proxy = &b.proxy;
         table.network = b.process.network;

@@ -9,11 +9,12 @@
  * (sandbox.c) into a new pid (and user) namespace, write its id maps and
  * let it build its namespaces and mount view ('M') while osh-run makes the
  * cgroup leaf; then PID 1 enters the leaf and goes on ('C', 'G').  While
- * it runs, osh-run starts osh-proxy on the listening socket PID 1 hands
- * out (not waiting for its exec; a failed exec still refuses), answers
- * seccomp notifications (supervisor.c), forwards signals, and finally
- * exits with the agent's status.  docs/runtime.md "Launch sequence"
- * documents every step.
+ * it runs, osh-run holds the listening socket PID 1 hands out and starts
+ * osh-proxy on it only when the first connection is queued (lazy start: an
+ * agent that never connects costs no proxy; a failed exec still refuses),
+ * answers seccomp notifications (supervisor.c), forwards signals, and
+ * finally exits with the agent's status.  docs/runtime.md "Launch
+ * sequence" documents every step.
  *
  * Exit status: the agent's own; 128+N when a signal N killed it; 124 when
  * walltime ran out; 125 when osh-run refused (the reason on stderr);
@@ -30,8 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,15 +159,88 @@ static int write_id_maps(pid_t pid, const rt_launch *l)
         return 0;
 }
 
+/* ---- the bundle, kept for osh-proxy ---- */
+
+/* The bundle's bytes as osh-run read and verified them.  osh-proxy gets
+ * exactly these (a memfd), not the path: it may start long after the
+ * launch, when the file may have been rewritten (by the agent itself, if
+ * the bundle lies in a tree it may write). */
+static uint8_t *bundle_bytes;
+static size_t bundle_len;
+
+/* oshb_read_file, keeping the bytes (the same checks and messages). */
+static int read_bundle(const char *path, oshb_bundle *b, char *err, size_t errlen)
+{
+        memset(b, 0, sizeof *b);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno)), -1;
+        struct stat st;
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        if (fstat(fd, &st) < 0) {
+                snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        } else if (!S_ISREG(st.st_mode)) {
+                snprintf(err, errlen,
+                         "%s: not a regular file (a bundle is the file `oshc compile` writes)",
+                         path);
+        } else if (st.st_size > (off_t)OSHB_MAX_FILE) {
+                snprintf(err, errlen, "%s: %lld bytes is over the %u MiB limit for a bundle", path,
+                         (long long)st.st_size, OSHB_MAX_FILE >> 20);
+        } else if (fcntl(fd, F_SETFL, 0) < 0 ||
+                   !(buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1))) {
+                snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        } else {
+                len = (size_t)st.st_size;
+                for (size_t got = 0; got < len;) {
+                        ssize_t n = read(fd, buf + got, len - got);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0) {
+                                snprintf(err, errlen, "%s: %s", path,
+                                         n < 0 ? strerror(errno)
+                                               : "the file shrank while it was read");
+                                free(buf);
+                                buf = NULL;
+                                break;
+                        }
+                        got += (size_t)n;
+                }
+        }
+        close(fd);
+        if (!buf)
+                return -1;
+        char msg[384];
+        if (oshb_read(buf, len, b, msg, sizeof msg) < 0) {
+                snprintf(err, errlen, "%s: %s", path, msg);
+                free(buf);
+                return -1;
+        }
+        bundle_bytes = buf;
+        bundle_len = len;
+        return 0;
+}
+
 /* ---- osh-proxy, outside the sandbox ---- */
 
-/* Fork osh-proxy and return at once: the agent need not wait for its
- * exec, as connections wait in the listener's backlog.  *errfd is the
- * read end of the exec-error pipe: EOF when the exec succeeded, an errno
- * when it failed (proxy_exec_failed). */
-static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener, int *errfd)
+/* osh-proxy: the binary next to osh-run (set by proxy_check). */
+static char proxy_path[PATH_MAX + 16];
+
+static void proxy_unusable(int e)
 {
-        char self[PATH_MAX], path[PATH_MAX + 16];
+        fprintf(stderr,
+                "osh-run: the policy has a net section but osh-proxy cannot start "
+                "(%s: %s); install it next to osh-run\n",
+                proxy_path, strerror(e));
+}
+
+/* At launch, before anything runs: osh-proxy starts only at the agent's
+ * first connection, but a proxy that is not there at all (or not an
+ * executable file) is refused now, not then.  0, or -1 reported. */
+static int proxy_check(void)
+{
+        char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         if (n <= 0) {
                 refuse("readlink /proc/self/exe: %s", strerror(errno));
@@ -172,14 +248,33 @@ static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener, in
         }
         self[n] = '\0';
         *strrchr(self, '/') = '\0';
-        snprintf(path, sizeof path, "%s/osh-proxy", self);
+        snprintf(proxy_path, sizeof proxy_path, "%s/osh-proxy", self);
+        struct stat st;
+        int e = 0;
+        if (stat(proxy_path, &st) < 0)
+                e = errno;
+        else if (!S_ISREG(st.st_mode))
+                e = EACCES; /* what exec says of a directory or a device */
+        else if (access(proxy_path, X_OK) < 0)
+                e = errno;
+        if (e)
+                proxy_unusable(e);
+        return e ? -1 : 0;
+}
+
+/* Fork osh-proxy and return at once: the connection that started it waits
+ * in the listener's backlog meanwhile.  *errfd is the read end of the
+ * exec-error pipe: EOF when the exec succeeded, an errno when it (or the
+ * setup before it) failed (proxy_exec_failed). */
+static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener, int *errfd)
+{
         char pidbuf[16], *args[16 + 2 * OSHB_MAX_PARAMS];
         static char pv[OSHB_MAX_PARAMS][4096 + 256];
         int a = 0;
         snprintf(pidbuf, sizeof pidbuf, "%d", (int)sandbox_pid);
-        args[a++] = path;
-        args[a++] = "--bundle";
-        args[a++] = (char *)l->bundle_path;
+        args[a++] = proxy_path;
+        args[a++] = "--bundle-fd";
+        args[a++] = "6";
         args[a++] = "--listen-fd";
         args[a++] = "3";
         args[a++] = "--sandbox-pid";
@@ -202,25 +297,47 @@ static pid_t start_proxy(const rt_launch *l, pid_t sandbox_pid, int listener, in
         pid_t pid = fork();
         if (pid < 0) {
                 refuse("fork osh-proxy: %s", strerror(errno));
+                close(ep[0]);
+                close(ep[1]);
                 return -1;
         }
         if (pid == 0) {
                 sigset_t none;
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
-                /* fd 3 the listener, 4 the log (audit), 5 the exec-error pipe */
+                /* the bundle's verified bytes, in a sealed memfd (made here,
+                 * in the child, off osh-run's loop) */
+                int bfd = memfd_create("osh-bundle", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+                int e = bfd < 0 ? errno : 0;
+                for (size_t off = 0; !e && off < bundle_len;) {
+                        ssize_t n = write(bfd, bundle_bytes + off, bundle_len - off);
+                        if (n < 0 && errno != EINTR)
+                                e = errno;
+                        else if (n > 0)
+                                off += (size_t)n;
+                }
+                if (!e && fcntl(bfd, F_ADD_SEALS,
+                                F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                        e = errno;
+                /* fd 3 the listener, 4 the log (audit), 5 the exec-error
+                 * pipe, 6 the bundle */
                 int lfd = fcntl(listener, F_DUPFD, 10);
                 int afd = l->audit_fd >= 0 ? fcntl(l->audit_fd, F_DUPFD, 10) : -1;
                 int wfd = fcntl(ep[1], F_DUPFD, 10);
+                int bfd2 = bfd >= 0 ? fcntl(bfd, F_DUPFD, 10) : -1;
                 if (lfd < 0 || wfd < 0 || dup2(lfd, 3) < 0 || dup3(wfd, 5, O_CLOEXEC) < 0)
                         _exit(127);
                 if (afd < 0)
                         close(4);
                 else if (dup2(afd, 4) < 0)
                         _exit(127);
-                syscall(SYS_close_range, 6, ~0U, 0);
-                execv(path, args);
-                int e = errno;
+                if (!e && (bfd2 < 0 || dup2(bfd2, 6) < 0))
+                        e = errno;
+                syscall(SYS_close_range, 7, ~0U, 0);
+                if (!e) {
+                        execv(proxy_path, args);
+                        e = errno;
+                }
                 if (write(5, &e, sizeof e) < 0)
                         _exit(127);
                 _exit(127);
@@ -243,15 +360,7 @@ static bool proxy_exec_failed(int *errfd)
         *errfd = -1;
         if (r <= 0)
                 return false;
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[n > 0 ? n : 0] = '\0';
-        if (n > 0)
-                *strrchr(self, '/') = '\0';
-        fprintf(stderr,
-                "osh-run: the policy has a net section but osh-proxy cannot start "
-                "(%s/osh-proxy: %s); install it next to osh-run\n",
-                self, strerror(e));
+        proxy_unusable(e);
         return true;
 }
 
@@ -263,18 +372,24 @@ static pid_t proxy_to_reap;
 typedef struct running {
         rt_launch *l;
         pid_t pid1, proxy;
-        int proxy_err; /* the exec-error pipe of osh-proxy, -1 once read */
-        int status;    /* PID 1's exit status, -1 while it runs */
-        bool ending;   /* PID 1 said the agent exited ('X') */
+        int proxy_listener; /* held until the first connection starts osh-proxy */
+        int proxy_err;      /* the exec-error pipe of osh-proxy, -1 once read */
+        int status;         /* PID 1's exit status, -1 while it runs */
+        bool ending;        /* PID 1 said the agent exited ('X') */
         bool refused;
         rt_supervisor sup;
 } running;
 
 /* The agent has exited: a failed exec of osh-proxy still refuses the
  * launch; otherwise SIGKILL it (its log is written a line at a time,
- * nothing is lost), and main reaps it last. */
+ * nothing is lost), and main reaps it last.  Never started (the agent
+ * never connected): the listener is closed. */
 static void stop_proxy(running *r)
 {
+        if (r->proxy_listener >= 0) {
+                close(r->proxy_listener);
+                r->proxy_listener = -1;
+        }
         if (r->proxy_err >= 0 && proxy_exec_failed(&r->proxy_err))
                 r->refused = true;
         if (r->proxy > 0) {
@@ -301,12 +416,10 @@ static ssize_t on_ctl(running *r, int *ctl)
                 r->refused = true;
                 break;
         case 'L':
-                if (fd < 0 || r->proxy > 0)
-                        break;
-                r->proxy = start_proxy(r->l, r->pid1, fd, &r->proxy_err);
-                if (r->proxy < 0) {
-                        r->refused = true;
-                        kill(r->pid1, SIGKILL);
+                /* held (polled) until a connection is queued: lazy_start */
+                if (fd >= 0 && r->proxy_listener < 0 && r->proxy == 0 && !r->ending) {
+                        r->proxy_listener = fd;
+                        fd = -1;
                 }
                 break;
         case 'X':
@@ -361,21 +474,38 @@ static void on_signal(running *r, int sfd)
         }
 }
 
+/* The proxy listener is readable: a connection waits in its backlog.
+ * Start osh-proxy on it (the connection is served once it is up) and stop
+ * watching it here. */
+static void lazy_start(running *r)
+{
+        r->proxy = start_proxy(r->l, r->pid1, r->proxy_listener, &r->proxy_err);
+        close(r->proxy_listener);
+        r->proxy_listener = -1;
+        if (r->proxy < 0) {
+                r->proxy = 0;
+                r->refused = true;
+                kill(r->pid1, SIGKILL);
+        }
+}
+
 static int supervise(rt_launch *l, pid_t pid1, int sfd)
 {
         running r = {
             .l = l,
             .pid1 = pid1,
+            .proxy_listener = -1,
             .proxy_err = -1,
             .status = -1,
             .sup = {.listener = -1, .audit_fd = l->audit_fd, .prog = seccomp_native_prog(l->b)}};
         int ctl = l->ctl;
         while (r.status < 0) {
-                struct pollfd p[4] = {{sfd, POLLIN, 0},
+                struct pollfd p[5] = {{sfd, POLLIN, 0},
                                       {ctl, POLLIN, 0},
                                       {r.sup.listener, POLLIN, 0},
-                                      {r.proxy_err, POLLIN, 0}};
-                if (poll(p, 4, -1) < 0) {
+                                      {r.proxy_err, POLLIN, 0},
+                                      {r.proxy_listener, POLLIN, 0}};
+                if (poll(p, 5, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         fprintf(stderr, "osh-run: poll: %s\n", strerror(errno));
@@ -396,6 +526,15 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
                 if (p[3].revents && r.proxy_err >= 0 && proxy_exec_failed(&r.proxy_err)) {
                         r.refused = true;
                         kill(pid1, SIGKILL);
+                }
+                /* the fd polled, unless 'X' above closed it (and set -1) */
+                if (p[4].revents && r.proxy_listener >= 0) {
+                        if (r.refused) { /* the sandbox is being stopped */
+                                close(r.proxy_listener);
+                                r.proxy_listener = -1;
+                        } else {
+                                lazy_start(&r);
+                        }
                 }
                 if (p[0].revents)
                         on_signal(&r, sfd);
@@ -543,7 +682,7 @@ int main(int argc, char **argv)
         }
         char err[RT_ERR_LEN];
         oshb_bundle b;
-        if (oshb_read_file(o.bundle, &b, err, sizeof err) < 0)
+        if (read_bundle(o.bundle, &b, err, sizeof err) < 0)
                 return refuse("%s", err);
         if (params_resolve(&b, &params, err, sizeof err) < 0)
                 return refuse("%s", err);
@@ -555,6 +694,8 @@ int main(int argc, char **argv)
                        .ctl = -1};
         if (preflight(&b, &l.kernel, err, sizeof err) < 0)
                 return refuse("%s", err);
+        if (b.process.network && proxy_check() < 0)
+                return OSH_EXIT_REFUSED;
         unsigned uid, gid;
         unsigned def_uid = l.kernel.root ? 65534 : (unsigned)geteuid();
         unsigned def_gid = l.kernel.root ? 65534 : (unsigned)getegid();
@@ -583,5 +724,6 @@ int main(int argc, char **argv)
                 waitpid(proxy_to_reap, NULL, 0);
         params_free(&params);
         oshb_free(&b);
+        free(bundle_bytes);
         return status;
 }

@@ -13,8 +13,9 @@
  *      namespaces; PID 1 in the sandbox reaps and forwards signals
  *      (sandbox.c)
  *   6. the network: a listening socket on 127.0.0.1:3128 created inside
- *      the sandbox's network namespace and handed out to osh-proxy, which
- *      runs outside the sandbox (sandbox.c, osh_proxy.c)
+ *      the sandbox's network namespace and handed out to osh-run, which
+ *      starts osh-proxy on it, outside the sandbox, at the first
+ *      connection (sandbox.c, osh_run.c, osh_proxy.c)
  *   7. the mount view: private propagation, a fresh /proc, the masks
  *   8. in the agent: close inherited fds, environment, user and group,
  *      capabilities, no_new_privs, Landlock (landlock_apply.c), seccomp last
@@ -36,6 +37,11 @@
 
 #define RT_ERR_LEN 512
 #define OSH_PROXY_PORT 3128
+/* The proxy listener's backlog: osh-run starts osh-proxy only when the
+ * first connection is queued, so a burst of connections waits here while
+ * it starts (osh-proxy serves 1024 at once; the kernel caps this at
+ * net.core.somaxconn, 4096 by default in a new network namespace). */
+#define OSH_PROXY_BACKLOG 1024
 
 /* Launch parameters: --param values, then declared defaults, then the
  * built-ins (WORKDIR = the current directory, HOME = $HOME).  The caller

@@ -5,10 +5,11 @@
  *
  * PID 1 (sandbox_init), once osh-run outside wrote the id maps ('M'):
  *   hostname; `lo` up; with a net section, a listening socket on
- *   127.0.0.1:3128 handed out ('L': osh-run starts osh-proxy outside on it;
- *   connections wait in its backlog until then); / made recursively
- *   private; a fresh /proc; the masks (and the pins that keep the
- *   directories above a mask from being renamed).  All of it runs while
+ *   127.0.0.1:3128 handed out ('L': osh-run starts osh-proxy outside on it
+ *   when the first connection is queued; connections wait in its backlog
+ *   until then); / made recursively private; a fresh /proc; the masks
+ *   (and the pins that keep the directories above a mask from being
+ *   renamed).  All of it runs while
  *   osh-run makes the cgroup leaf; then, once PID 1 is in the leaf ('G'),
  *   a cgroup namespace, and the agent is forked: nothing is forked before
  *   'G'.  PID 1 forwards signals, enforces walltime and exits with the
@@ -315,7 +316,7 @@ static int proxy_listener(int ctl)
                                 .sin_port = htons(OSH_PROXY_PORT),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-            bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 128) < 0)
+            bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, OSH_PROXY_BACKLOG) < 0)
                 refuse(ctl, "proxy listener on 127.0.0.1:%d: %s", OSH_PROXY_PORT, strerror(errno));
         return s;
 }

@@ -6,7 +6,9 @@
  * The control socket is a SOCK_SEQPACKET pair: one message per datagram,
  * a type byte then text, optionally with one fd (SCM_RIGHTS).
  *   inside -> outside  'E' text   a refusal; the sender exits 125
- *                      'L' + fd   the proxy's listening socket (PID 1)
+ *                      'L' + fd   the proxy's listening socket (PID 1):
+ *                                 osh-run starts osh-proxy on it at the
+ *                                 first queued connection
  *                      'N' + fd   the seccomp notification listener (agent)
  *   outside -> inside  'M'        uid/gid maps written: create the other
  *                                 namespaces and the mount view

@@ -10,7 +10,11 @@
 # forwarded, encoded dot segments refused, 200 concurrent tunnels, a client
 # that stops reading while its server floods (the proxy's RSS stays put),
 # 431 and 400, the TLS SNI check on port 443 (when the test may bind it),
-# and the JSON decision log.  Prints "N passed, M failed".
+# and the JSON decision log.  Under osh-run: the caller's identity, and the
+# lazy start of osh-proxy (none while the agent has not connected, started
+# by the first connection, a burst of 200 connections queued before it is
+# up all served, the bundle it decides with the one osh-run read at launch
+# even when the file is rewritten meanwhile).  Prints "N passed, M failed".
 set -u
 OSHC=${OSHC:-build/oshc}
 BIN=$(dirname "$OSHC")
@@ -270,6 +274,81 @@ i=0
 while kill -0 "$RPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$RPID" 2>/dev/null; then bad "SIGTERM stops osh-proxy"; else ok; fi
 
+# ---- under osh-run: osh-proxy starts at the agent's first connection ----
+# children COMM PID: how many children of PID run COMM
+children() {
+	n=0
+	# shellcheck disable=SC2013 # pids, one word each
+	for k in $(cat "/proc/$2/task/$2/children" 2>/dev/null); do
+		[ "$(cat "/proc/$k/comm" 2>/dev/null)" = "$1" ] && n=$((n + 1))
+	done
+	echo $n
+}
+lazy_start_checks() {
+	SLEEP=$(readlink -f "$(command -v sleep)")
+	chmod 755 "$tmp" # the agent (nobody, as root) runs proxy_peer from here
+	compile lazy "import \"std/base.osh\";
+policy lazy {
+	use base;
+	fs { allow read, exec \"$CURL\", \"$BASH\", \"$SLEEP\", \"$PEER\"; }
+	syscalls { default allow; }
+	net { allow connect 127.0.0.1:$S; }
+}"
+	compile lazy_closed "import \"std/base.osh\";
+policy lazy_closed {
+	use base;
+	fs { allow read, exec \"$CURL\", \"$BASH\", \"$SLEEP\", \"$PEER\"; }
+	syscalls { default allow; }
+	net { allow connect 127.0.0.1:1; }
+}"
+	chmod 644 "$tmp"/lazy*.oshb
+	"$RUN" "$tmp/lazy.oshb" -- "$SLEEP" 1.5 >"$tmp/o" 2>&1 &
+	rpid=$!
+	sleep 0.7
+	n=$(children osh-proxy $rpid)
+	wait $rpid
+	rc=$?
+	if [ "$n" = 0 ] && [ "$rc" = 0 ]; then ok; else
+		bad "lazy start: an agent that never connects has no osh-proxy ($n running, exit $rc)"
+	fi
+	"$RUN" "$tmp/lazy.oshb" -- "$BASH" -c "sleep 1.5; exec 3<>/dev/tcp/127.0.0.1/3128; sleep 2" \
+		>"$tmp/o" 2>&1 &
+	rpid=$!
+	sleep 0.7
+	before=$(children osh-proxy $rpid)
+	sleep 1.8
+	after=$(children osh-proxy $rpid)
+	wait $rpid
+	rc=$?
+	if [ "$before" = 0 ] && [ "$after" = 1 ] && [ "$rc" = 0 ]; then ok; else
+		bad "lazy start: osh-proxy starts at the first connection (before $before, after $after, exit $rc)"
+		cat "$tmp/o"
+	fi
+	"$RUN" "$tmp/lazy.oshb" --audit "$tmp/lazy.log" -- "$CURL" -s -m 5 --noproxy '' \
+		-x http://127.0.0.1:3128 "http://127.0.0.1:$S/first" >"$tmp/o" 2>&1
+	expect "lazy start: an agent whose first action is a connection is served" \
+		"^GET /first body=0: host=127.0.0.1:$S" "$tmp/o"
+	expect "... and the late osh-proxy logs to --audit with the caller named" \
+		"\"binary\":\"$CURL\".*\"path\":\"/first\".*\"decision\":\"allow\"" "$tmp/lazy.log"
+	t0=$(date +%s%N)
+	"$RUN" "$tmp/lazy.oshb" -- "$PEER" echo 3128 "127.0.0.1:$S" 200 >"$tmp/o" 2>&1
+	t1=$(date +%s%N)
+	expect "lazy start: a burst of 200 connections before osh-proxy is up is served" \
+		"^200/200 echoed" "$tmp/o"
+	echo "  lazy start: 200 tunnels from a fresh sandbox in $(((t1 - t0) / 1000000)) ms"
+	# the file rewritten after the launch (an agent may write where its
+	# bundle lies): osh-proxy decides with what osh-run read at launch
+	cp "$tmp/lazy_closed.oshb" "$tmp/rw.oshb"
+	"$RUN" "$tmp/rw.oshb" -- "$BASH" -c "sleep 1; exec \"$CURL\" -s -m 5 --noproxy '' -o /dev/null \
+		-w '%{http_code}\n' -x http://127.0.0.1:3128 http://127.0.0.1:$S/rewritten" >"$tmp/o" 2>&1 &
+	rpid=$!
+	sleep 0.4
+	cat "$tmp/lazy.oshb" >"$tmp/rw.oshb"
+	wait $rpid
+	expect "lazy start: a bundle rewritten after the launch does not change osh-proxy's table" \
+		"^403" "$tmp/o"
+}
+
 # ---- under osh-run: the caller's identity inside a real sandbox ----
 RUN=$BIN/osh-run
 CURL=$(command -v curl || true)
@@ -298,6 +377,7 @@ policy sandboxed {
 		expect "osh-run: bash, not named, is refused" "403 Forbidden" "$tmp/o"
 		expect "... and the log names it" "\"binary\":\"$BASH\".*\"decision\":\"deny\"" \
 			"$tmp/run.log"
+		lazy_start_checks
 	else
 		echo "  skipped the osh-run checks: osh-run cannot start a sandbox here:"
 		sed 's/^/    /' "$tmp/o" | head -3

@@ -5,7 +5,10 @@
 # $WORKDIR, masks (a hidden file and directory, a read-only and a noexec
 # tree, the pinned directory above a mask), a denied syscall, a notify rule
 # and --audit lines, no network without a net section, egress only through
-# osh-proxy with one, a refusal when osh-proxy is missing, a scrubbed
+# osh-proxy with one, a refusal at launch when osh-proxy is missing or not
+# executable, osh-proxy started only at the first connection (a stand-in
+# proxy that leaves a mark: never started for an agent that does not
+# connect; its exit stops the sandbox of one that does), a scrubbed
 # environment, walltime, a pids limit, a corrupt bundle.  Every case runs
 # as root (the agent becomes nobody) and rootless (as the user oshtest,
 # created when missing, with a delegated cgroup v1 pids directory where the
@@ -85,6 +88,17 @@ chmod 644 "$tmp"/*.oshb
 mkdir "$tmp/outside" && echo s3cr3t-content >"$tmp/outside/secret" && chmod 644 "$tmp/outside/secret"
 
 mkdir "$tmp/nobin" && cp "$RUN" "$tmp/nobin/osh-run" # no osh-proxy beside it
+# an osh-proxy that is not executable
+mkdir "$tmp/noxbin" && cp "$RUN" "$tmp/noxbin/osh-run" && cp "$RUN" "$tmp/noxbin/osh-proxy" &&
+	chmod 644 "$tmp/noxbin/osh-proxy"
+# a stand-in osh-proxy that records that it started, then exits 3
+mkdir "$tmp/fakebin" && cp "$RUN" "$tmp/fakebin/osh-run" && chmod 777 "$tmp/fakebin" &&
+	printf '#!/bin/sh\necho started >>"%s"\nexit 3\n' "$tmp/fakebin/started" >"$tmp/fakebin/osh-proxy" &&
+	chmod 755 "$tmp/fakebin/osh-proxy"
+# an osh-proxy that passes the launch check (an executable file) but
+# cannot be executed: found out at the first connection
+mkdir "$tmp/badexec" && cp "$RUN" "$tmp/badexec/osh-run" && echo garbage >"$tmp/badexec/osh-proxy" &&
+	chmod 755 "$tmp/badexec/osh-proxy"
 
 # as WHO (root or a user name) in WORKDIR: osh-run "$@" (or, when the first
 # argument ends in /osh-run, that binary); stdout+stderr in $tmp/out, the
@@ -191,8 +205,27 @@ suite() { # WHO OWNER(of the workdir) [CGROUP-OPTIONS]
 	else
 		skip "$who: network through osh-proxy (not built)"
 	fi
-	as "$who" "$w" "$tmp/nobin/osh-run" "$tmp/egress.oshb" -- /bin/true
+	as "$who" "$w" "$tmp/nobin/osh-run" "$tmp/egress.oshb" -- /bin/sh -c 'echo agent-ran'
 	expect_rc "$who: a net section without osh-proxy is refused" 125
+	expect_out "$who: ... with the reason" "osh-proxy cannot start"
+	if grep -q agent-ran "$tmp/out"; then bad "$who: the agent ran without osh-proxy"; else ok; fi
+	as "$who" "$w" "$tmp/noxbin/osh-run" "$tmp/egress.oshb" -- /bin/sh -c 'echo agent-ran'
+	expect_rc "$who: a net section with a non-executable osh-proxy is refused" 125
+	if grep -q agent-ran "$tmp/out"; then bad "$who: the agent ran with a non-executable osh-proxy"; else ok; fi
+	rm -f "$tmp/fakebin/started"
+	as "$who" "$w" "$tmp/fakebin/osh-run" "$tmp/egress.oshb" -- /bin/sh -c 'echo agent-ran'
+	expect_rc "$who: an agent that never connects runs" 0
+	if [ -e "$tmp/fakebin/started" ]; then bad "$who: osh-proxy was started for an agent that never connects"; else ok; fi
+	as "$who" "$w" "$tmp/fakebin/osh-run" "$tmp/egress.oshb" -- /bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/3128; sleep 10; echo agent-finished'
+	expect_rc "$who: osh-proxy exiting after the first connection stops the sandbox" 125
+	expect_out "$who: ... with the reason" "osh-proxy exited"
+	if [ -e "$tmp/fakebin/started" ] && ! grep -q agent-finished "$tmp/out"; then ok; else
+		bad "$who: the first connection did not start osh-proxy, or the agent went on"
+	fi
+	as "$who" "$w" "$tmp/badexec/osh-run" "$tmp/egress.oshb" -- /bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/3128; sleep 10; echo agent-finished'
+	expect_rc "$who: osh-proxy failing to exec at the first connection stops the sandbox" 125
+	expect_out "$who: ... with the reason" "osh-proxy cannot start.*Exec format error"
+	if grep -q agent-finished "$tmp/out"; then bad "$who: the agent went on without osh-proxy"; else ok; fi
 	if [ "$who" = "$(id -un)" ]; then
 		(cd "$w" && exec "$RUN" "$tmp/basic.oshb" -- /bin/sh -c 'trap "exit 7" USR1; sleep 5 & wait') &
 		sleep 0.5
