@@ -24,7 +24,6 @@
 #include <elf.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
-#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/InstCombine.h>
@@ -1570,8 +1569,7 @@ static double now_s(void)
 
 static void optimize(gen *g, LLVMTargetMachineRef tm)
 {
-        const char *lvl = getenv("OSH_LLVM_OPT");
-        bool light = g->px->nrules > LIGHT_PIPELINE_ABOVE || (lvl && !strcmp(lvl, "light"));
+        bool light = g->px->nrules > LIGHT_PIPELINE_ABOVE;
         LLVMPassManagerRef fpm = LLVMCreateFunctionPassManagerForModule(g->mod);
         LLVMPassManagerRef mpm = LLVMCreatePassManager();
         LLVMAddAnalysisPasses(tm, fpm);
@@ -1713,10 +1711,6 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
 {
         LLVMInitializeNativeTarget();
         LLVMInitializeNativeAsmPrinter();
-        if (getenv("OSH_LLVM_TIME_PASSES")) { /* a developer's look at where LLVM spends */
-                const char *argv[] = {"oshc", "-time-passes"};
-                LLVMParseCommandLineOptions(2, argv, NULL);
-        }
         char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
         LLVMTargetRef target;
         bool ok = false;
@@ -1726,11 +1720,9 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
                 LLVMDisposeMessage(triple);
                 return false;
         }
-        LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
-            target, triple, "generic", "",
-            getenv("OSH_LLVM_CG") ? (LLVMCodeGenOptLevel)atoi(getenv("OSH_LLVM_CG"))
-                                  : LLVMCodeGenLevelDefault,
-            LLVMRelocPIC, LLVMCodeModelSmall);
+        LLVMTargetMachineRef tm =
+            LLVMCreateTargetMachine(target, triple, "generic", "", LLVMCodeGenLevelDefault,
+                                    LLVMRelocPIC, LLVMCodeModelSmall);
         LLVMSetTarget(g->mod, triple);
         LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
         char *dls = LLVMCopyStringRepOfTargetData(dl);
@@ -1744,11 +1736,7 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
         }
         LLVMDisposeMessage(msg);
         msg = NULL;
-        double t0 = now_s();
-        if (!getenv("OSH_LLVM_NOOPT"))
-                optimize(g, tm);
-        if (getenv("OSH_LLVM_TIME_PASSES"))
-                fprintf(stderr, "opt %.3f s\n", now_s() - t0);
+        optimize(g, tm);
         if (want_ir)
                 out->ir = LLVMPrintModuleToString(g->mod);
         LLVMMemoryBufferRef buf;
@@ -1756,8 +1744,6 @@ static bool compile_module(gen *g, lm_output *out, bool want_ir)
                 gen_fail(g, "LLVM could not emit the object: %s", msg);
                 goto out;
         }
-        if (getenv("OSH_LLVM_TIME_PASSES"))
-                fprintf(stderr, "opt+codegen %.3f s\n", now_s() - t0);
         out->object_len = LLVMGetBufferSize(buf);
         out->object = xrealloc(NULL, out->object_len);
         memcpy(out->object, LLVMGetBufferStart(buf), out->object_len);
