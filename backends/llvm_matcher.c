@@ -546,6 +546,8 @@ typedef struct gen {
         LLVMTypeRef state_t, rule_fty, side_fty;
         LLVMValueRef st;       /* the current function's state pointer */
         LLVMValueRef rules_fn; /* every rule's check: void (state *, i1 passes, i32 rule) */
+        LLVMValueRef simple_fn;
+        LLVMTypeRef simple_fty;
 } gen;
 
 static bool gen_fail(gen *g, const char *fmt, ...)
@@ -669,6 +671,15 @@ static void keep_min(gen *g, LLVMValueRef v, LLVMValueRef cond, uint64_t key)
         LLVMValueRef k = c64(g, key);
         LLVMValueRef lt = LLVMBuildICmp(g->b, LLVMIntULT, k, old, "");
         LLVMValueRef take = LLVMBuildAnd(g->b, cond, lt, "");
+        LLVMBuildStore(g->b, LLVMBuildSelect(g->b, take, k, old, ""), v);
+}
+
+/* keep_min with a key known only at run time. */
+static void keep_min_v(gen *g, LLVMValueRef v, LLVMValueRef cond, LLVMValueRef k)
+{
+        LLVMValueRef old = load(g, g->i64, v);
+        LLVMValueRef take =
+            LLVMBuildAnd(g->b, cond, LLVMBuildICmp(g->b, LLVMIntULT, k, old, ""), "");
         LLVMBuildStore(g->b, LLVMBuildSelect(g->b, take, k, old, ""), v);
 }
 
@@ -991,6 +1002,28 @@ static void emit_rule_body(gen *g, int ri, LLVMValueRef passes)
                 emit_l7(g, ri, LLVMBuildAnd(g->b, admit, g->http, ""));
 }
 
+/* A rule without `from` and without http rules: its check is one shared
+ * function given its port range, key and kind. */
+static bool simple_rule(const oshb_proxy_rule *r)
+{
+        return r->nbinaries == 0 && r->nl7 == 0;
+}
+
+/* void simple(state *, i1 passes, i16 lo, i16 hi, i64 key, i1 deny) */
+static void emit_simple_body(gen *g, LLVMValueRef fn)
+{
+        LLVMValueRef passes = LLVMGetParam(fn, 1), key = LLVMGetParam(fn, 4);
+        LLVMValueRef deny = LLVMGetParam(fn, 5);
+        LLVMValueRef cond =
+            LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, LLVMGetParam(fn, 2), ""),
+                         LLVMBuildICmp(g->b, LLVMIntULE, g->port, LLVMGetParam(fn, 3), ""), "");
+        keep_min_v(g, g->deny, LLVMBuildAnd(g->b, cond, deny, ""), key);
+        LLVMValueRef allow = LLVMBuildAnd(g->b, cond, LLVMBuildNot(g->b, deny, ""), "");
+        keep_min_v(g, g->refused, LLVMBuildAnd(g->b, allow, LLVMBuildNot(g->b, passes, ""), ""),
+                   key);
+        keep_min_v(g, g->plain, LLVMBuildAnd(g->b, allow, passes, ""), key);
+}
+
 /* Fold candidate rules (table indices, increasing) into the keys.
  * special: the prefix of the address's special range (-1: none) where it
  * is known here (an address leaf), -2 where it is the variable (hosts). */
@@ -1010,6 +1043,16 @@ static void emit_candidates(gen *g, const int *rules, int n, int special)
                         passes = dyn;
                 } else {
                         passes = special < 0 || (r->is_ip && r->prefix >= special) ? t : f;
+                }
+                if (simple_rule(r)) {
+                        LLVMValueRef args[6] = {g->st,
+                                                passes,
+                                                LLVMConstInt(g->i16, r->port_lo, 0),
+                                                LLVMConstInt(g->i16, r->port_hi, 0),
+                                                c64(g, rule_key(g->px, rules[i])),
+                                                LLVMConstInt(g->i1, r->deny, 0)};
+                        LLVMBuildCall2(g->b, g->simple_fty, g->simple_fn, args, 6, "");
+                        continue;
                 }
                 LLVMValueRef args[3] = {g->st, passes, c32(g, (uint32_t)rules[i])};
                 LLVMBuildCall2(g->b, g->rule_fty, g->rules_fn, args, 3, "");
@@ -1455,6 +1498,8 @@ static void build_types(gen *g)
         LLVMTypeRef rp[3] = {sp, g->i1, g->i32}, sdp[2] = {sp, g->p8};
         g->rule_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), rp, 3, 0);
         g->side_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), sdp, 2, 0);
+        LLVMTypeRef smp[6] = {sp, g->i1, g->i16, g->i16, g->i64, g->i1};
+        g->simple_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), smp, 6, 0);
 }
 
 /* The state at the start of a decision: no key, the request's values. */
@@ -1496,6 +1541,8 @@ static bool build_function(gen *g, bool network)
         LLVMBasicBlockRef out = block(g, "out");
         LLVMValueRef sw = LLVMBuildSwitch(g->b, LLVMGetParam(rules, 2), out, g->px->nrules);
         for (uint32_t i = 0; i < g->px->nrules; i++) {
+                if (simple_rule(&g->px->rules[i]))
+                        continue;
                 LLVMBasicBlockRef rb = block(g, "rule");
                 LLVMAddCase(sw, c32(g, i), rb);
                 LLVMPositionBuilderAtEnd(g->b, rb);
@@ -1505,6 +1552,10 @@ static bool build_function(gen *g, bool network)
         LLVMPositionBuilderAtEnd(g->b, out);
         LLVMBuildRetVoid(g->b);
         g->rules_fn = rules;
+        g->simple_fn = new_function(g, "simple", g->simple_fty, true);
+        bind_state(g, LLVMGetParam(g->simple_fn, 0));
+        emit_simple_body(g, g->simple_fn);
+        LLVMBuildRetVoid(g->b);
         LLVMValueRef bins = NULL, http = NULL, addrs, hosts = NULL;
         if (g->lits.n) {
                 bins = begin_side(g, "binaries");
