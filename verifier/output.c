@@ -55,6 +55,8 @@ static int finding_cmp(const void *a, const void *b)
 
 static void sort_findings(vf *v)
 {
+        if (v->nf < 2)
+                return;
         sort_v = v;
         qsort(v->f, (size_t)v->nf, sizeof *v->f, finding_cmp);
         sort_v = NULL;
