@@ -187,19 +187,21 @@ void pm_native_unload(pm_native *n)
         memset(n, 0, sizeof(*n));
 }
 
-/* pm_host_normalize's output form: what the code's host automaton assumes. */
-static bool host_in_normal_form(const char *h, size_t len)
+/* The length of h when it is in pm_host_normalize's output form (what the
+ * code's host automaton assumes), else -1. */
+static long host_normal_len(const char *h)
 {
-        if (len == 0 || len > 253 || h[0] == '.' || h[len - 1] == '.')
-                return false;
-        for (size_t i = 0; i < len; i++) {
+        size_t i = 0;
+        for (char prev = '.'; h[i]; prev = h[i++]) {
                 char c = h[i];
                 bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                          c == '_' || c == '.';
-                if (!ok || (c == '.' && h[i + 1] == '.'))
-                        return false;
+                          c == '_' || (c == '.' && prev != '.');
+                if (!ok)
+                        return -1;
         }
-        return true;
+        if (i == 0 || i > 253 || h[i - 1] == '.')
+                return -1;
+        return (long)i;
 }
 
 /* The reasons, word for word those of proxy_match.c. */
@@ -231,12 +233,14 @@ static uint64_t param_mask(const pm_native *n, const char *bin)
 pm_verdict pm_native_decide(const pm_native *n, const pm_request *q, bool http)
 {
         const pm_table *t = n->table;
-        size_t hl = q->host ? strlen(q->host) : 0;
-        if (!q->host_is_ip && !host_in_normal_form(q->host ? q->host : "", hl))
+        long hl = q->host_is_ip ? 0 : host_normal_len(q->host ? q->host : "");
+        if (hl < 0)
                 return http ? pm_decide_http(t, q) : pm_decide_connect(t, q);
         char path[PM_PATH_MAX];
-        struct osh_native_req r;
-        memset(&r, 0, sizeof(r));
+        struct osh_native_req r; /* the code reads ancestors[0..nancestors) only */
+        r.flags = 0;
+        r.method = r.path = NULL;
+        r.method_len = r.path_len = 0;
         if (http) {
                 const char *why;
                 if (!pm_url_path_normalize(q->path, path, sizeof(path), &why)) {
@@ -252,7 +256,7 @@ pm_verdict pm_native_decide(const pm_native *n, const pm_request *q, bool http)
                 r.path_len = (uint32_t)strlen(path);
         }
         r.host = (const uint8_t *)(q->host ? q->host : "");
-        r.host_len = (uint32_t)hl;
+        r.host_len = (uint32_t)(q->host_is_ip ? strlen(q->host) : (size_t)hl);
         if (q->host_is_ip)
                 r.flags |= OSH_NATIVE_HOST_IS_IP;
         if (q->has_addr) {
@@ -260,20 +264,18 @@ pm_verdict pm_native_decide(const pm_native *n, const pm_request *q, bool http)
                 memcpy(r.addr, q->addr, 16);
         }
         r.port = q->port;
-        if (q->binary) {
-                r.binary = (const uint8_t *)q->binary;
-                r.binary_len = (uint32_t)strlen(q->binary);
-                r.param_self = param_mask(n, q->binary);
-        }
+        r.binary = (const uint8_t *)q->binary;
+        r.binary_len = q->binary ? (uint32_t)strlen(q->binary) : 0;
+        r.param_self = n->npbins ? param_mask(n, q->binary) : 0;
+        r.param_anc = 0;
         int na =
             q->nancestors < OSH_NATIVE_MAX_ANCESTORS ? q->nancestors : OSH_NATIVE_MAX_ANCESTORS;
         r.nancestors = (uint16_t)(na > 0 ? na : 0);
         for (int i = 0; i < na; i++) {
-                if (!q->ancestors[i])
-                        continue;
                 r.ancestors[i] = (const uint8_t *)q->ancestors[i];
-                r.ancestor_len[i] = (uint32_t)strlen(q->ancestors[i]);
-                r.param_anc |= param_mask(n, q->ancestors[i]);
+                r.ancestor_len[i] = q->ancestors[i] ? (uint32_t)strlen(q->ancestors[i]) : 0;
+                if (n->npbins)
+                        r.param_anc |= param_mask(n, q->ancestors[i]);
         }
         uint64_t v = n->fn(&r);
         int reason = OSH_NATIVE_REASON(v);
