@@ -139,13 +139,15 @@ bool ip_net_parse(const char *text, ip_net *out, bool allow_host_bits, char *err
 
 bool ip_net_contains(const ip_net *n, const uint8_t a[16])
 {
-        uint8_t x[16];
-        memcpy(x, a, 16);
-        mask_host_bits(x, n->prefix);
-        uint8_t y[16];
-        memcpy(y, n->addr, 16);
-        mask_host_bits(y, n->prefix);
-        return memcmp(x, y, 16) == 0;
+        /* the whole bytes of the prefix, then the bits of the partial one */
+        int prefix = n->prefix < 0 ? 0 : n->prefix > 128 ? 128 : n->prefix;
+        int whole = prefix / 8, bits = prefix % 8;
+        if (memcmp(a, n->addr, (size_t)whole))
+                return false;
+        if (!bits)
+                return true;
+        uint8_t m = (uint8_t)(0xff << (8 - bits));
+        return (a[whole] & m) == (n->addr[whole] & m);
 }
 
 void ip_net_format(const ip_net *n, char *buf, size_t len)

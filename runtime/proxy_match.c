@@ -19,24 +19,20 @@
 
 /* ---- addresses ---- */
 
-static void mask_host_bits(uint8_t a[16], int prefix)
-{
-        for (int i = 0; i < 16; i++) {
-                int bits = prefix - i * 8;
-                if (bits >= 8)
-                        continue;
-                a[i] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-        }
-}
-
 static bool net_contains(const uint8_t net[16], int prefix, const uint8_t a[16])
 {
-        uint8_t x[16], y[16];
-        memcpy(x, a, 16);
-        memcpy(y, net, 16);
-        mask_host_bits(x, prefix);
-        mask_host_bits(y, prefix);
-        return memcmp(x, y, 16) == 0;
+        /* the whole bytes of the prefix, then the bits of the partial one */
+        if (prefix < 0)
+                prefix = 0;
+        if (prefix > 128)
+                prefix = 128;
+        int whole = prefix / 8, bits = prefix % 8;
+        if (memcmp(a, net, (size_t)whole))
+                return false;
+        if (!bits)
+                return true;
+        uint8_t m = (uint8_t)(0xff << (8 - bits));
+        return (a[whole] & m) == (net[whole] & m);
 }
 
 /* Strict dotted quad: four decimal octets 0..255, no leading zeros. */

@@ -778,6 +778,7 @@ typedef struct px_atoms {
         int ninside, capinside;
         uint8_t *port;
         bool any_l7;
+        bool ip_l7; /* an address rule has http rules */
         l7_ep *l7;
         int nl7, capl7;
 } px_atoms;
@@ -793,6 +794,7 @@ static void l7_add(px_atoms *at, bool is_ip, const char *host, const uint8_t add
         }
         l7_ep *e = &at->l7[at->nl7++];
         memset(e, 0, sizeof *e);
+        at->ip_l7 |= is_ip;
         e->is_ip = is_ip;
         e->host = host;
         if (is_ip) {
@@ -935,7 +937,10 @@ static bool ep_may_match(bool is_ip, const char *host, const uint8_t addr[16], i
  * policy or of the table) whose host or range matches it, and the
  * edges of the whole port range; any other port or caller is decided
  * as one of these. */
-static void px_host(px_ctx *x, px_atoms *at, net_request *q)
+/* full_http: every method and URL path atom where a rule with http rules
+ * may admit q; else connect and one plain request (GET /) per endpoint and
+ * caller. */
+static void px_host(px_ctx *x, px_atoms *at, net_request *q, bool full_http)
 {
         int *ports = NULL, np = 0, capp = 0;
         strs bins = {0};
@@ -972,7 +977,7 @@ static void px_host(px_ctx *x, px_atoms *at, net_request *q)
                         continue;
                 q->port = (uint16_t)ports[pi];
                 int nm = at->methods.n, nu = at->paths.n;
-                if (!l7_may_match(at, q))
+                if (!full_http || !l7_may_match(at, q))
                         nm = nu = 1; /* GET / */
                 /* no matching rule names a binary: the caller cannot matter */
                 for (int c = 0; c < (any_from ? bins.n : 1); c++) {
@@ -1028,7 +1033,12 @@ static void validate_proxy(vf *v, const ir_policy *p, const oshb_bundle *b)
                         q.has_addr = a >= 0;
                         if (a >= 0)
                                 memcpy(q.addr, other ? at.addrs[a] : at.inside[a], 16);
-                        px_host(&x, &at, &q);
+                        /* the address of a name decides which address rules
+                         * match and whether it is refused as special: both
+                         * act on the connection and every request alike, so
+                         * past the first addresses one request per endpoint
+                         * says it, unless an address rule has http rules */
+                        px_host(&x, &at, &q, a < NAMES_ADDRS || at.ip_l7);
                 }
         }
         for (int a = 0; a < at.naddrs; a++) {
@@ -1039,7 +1049,7 @@ static void validate_proxy(vf *v, const ir_policy *p, const oshb_bundle *b)
                 q.host_is_ip = true;
                 q.has_addr = true;
                 memcpy(q.addr, at.addrs[a], 16);
-                px_host(&x, &at, &q);
+                px_host(&x, &at, &q, true);
         }
         free(at.port);
         free(at.addrs);
