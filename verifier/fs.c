@@ -29,7 +29,7 @@
  * rule, a request showing it has an effect (a certificate, no solver
  * needed); Z3 proves the rest.  Witnesses are `oshc query` requests
  * (`read PATH`) on a node's path, or a fresh child of it, and are
- * replayed through the reference evaluator.  docs/verifier-fs.md says
+ * replayed through the reference evaluator.  docs/verifier.md (Files) says
  * what each finding means.
  */
 #include "verify.h"
