@@ -17,7 +17,7 @@ LDFLAGS_EXTRA ?=
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 VERSION  := 0.1.0
 CFLAGS   := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -DOSH_VERSION='"$(VERSION)"' -I. -I$(BUILD) $(CFLAGS_EXTRA)
-LDLIBS   := -lseccomp -lz3
+LDLIBS   := -lseccomp -lz3 -ljson-c -lyaml
 # LLVM: the native egress matcher (backends/llvm_matcher.c) only; its
 # include dir alone (llvm-config --cflags adds flags meant for C++ builds).
 # oshc and the tests link it; osh-run and osh-proxy never do.
