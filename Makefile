@@ -8,6 +8,7 @@
 #   make fuzz       build the libFuzzer targets (clang) and run each 60 s
 #   make bench      build and run the benchmarks in bench/
 #   make lint       clang-format --dry-run, cppcheck, warnings as errors
+#   make install    install under PREFIX (/usr/local), DESTDIR; make uninstall
 
 CC       ?= cc
 BUILD    ?= build
@@ -138,6 +139,49 @@ fuzz: deps
 	    >build-fuzz/$$t.log 2>&1 || { tail -60 build-fuzz/$$t.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|Done" build-fuzz/$$t.log | tail -2; \
 	done
+
+# make install: PREFIX (default /usr/local) and DESTDIR, as usual.  The
+# installed oshc is relinked with OSH_STDLIB_DIR set to the stdlib it installs
+# ($(PREFIX)/share/oshc/stdlib-policies), so it needs no OSH_STDLIB; a stamp
+# holding PREFIX rebuilds it when PREFIX changes.  build/oshc is untouched (it
+# finds ../stdlib-policies next to itself).  osh-proxy goes next to osh-run,
+# which looks for it in its own directory.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+OSH_BIN := $(DESTDIR)$(PREFIX)/bin
+OSH_SHR := $(DESTDIR)$(PREFIX)/share
+.PHONY: install uninstall FORCE
+FORCE:
+$(BUILD)/install/prefix: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+$(BUILD)/install/oshc.o: compiler/oshc.c $(BUILD)/install/prefix $(wildcard lang/*.h compiler/*.h)
+	$(CC) $(CFLAGS) -DOSH_STDLIB_DIR='"$(PREFIX)/share/oshc/stdlib-policies"' -c -o $@ $<
+$(BUILD)/install/oshc: $(BUILD)/install/oshc.o $(BUILD)/libosh.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS_EXTRA)
+
+install: all $(BUILD)/install/oshc
+	install -d $(OSH_BIN) $(OSH_SHR)/oshc/stdlib-policies $(OSH_SHR)/man/man1 $(OSH_SHR)/man/man5 \
+	  $(OSH_SHR)/bash-completion/completions $(OSH_SHR)/vim/vimfiles/syntax $(OSH_SHR)/vim/vimfiles/ftdetect
+	install -m 755 $(BUILD)/install/oshc $(OSH_BIN)/oshc
+	install -m 755 $(BUILD)/osh-run $(BUILD)/osh-proxy $(OSH_BIN)/
+	cp -R stdlib-policies/. $(OSH_SHR)/oshc/stdlib-policies/
+	install -m 644 man/oshc.1 man/osh-run.1 man/osh-proxy.1 $(OSH_SHR)/man/man1/
+	install -m 644 man/osh.5 $(OSH_SHR)/man/man5/
+	install -m 644 contrib/bash-completion/oshc contrib/bash-completion/osh-run \
+	  $(OSH_SHR)/bash-completion/completions/
+	install -m 644 contrib/vim/syntax/osh.vim $(OSH_SHR)/vim/vimfiles/syntax/
+	install -m 644 contrib/vim/ftdetect/osh.vim $(OSH_SHR)/vim/vimfiles/ftdetect/
+	install -m 644 contrib/textmate/osh.tmLanguage.json $(OSH_SHR)/oshc/
+
+uninstall:
+	rm -f $(OSH_BIN)/oshc $(OSH_BIN)/osh-run $(OSH_BIN)/osh-proxy \
+	  $(OSH_SHR)/man/man1/oshc.1 $(OSH_SHR)/man/man1/osh-run.1 $(OSH_SHR)/man/man1/osh-proxy.1 \
+	  $(OSH_SHR)/man/man5/osh.5 $(OSH_SHR)/bash-completion/completions/oshc \
+	  $(OSH_SHR)/bash-completion/completions/osh-run $(OSH_SHR)/vim/vimfiles/syntax/osh.vim \
+	  $(OSH_SHR)/vim/vimfiles/ftdetect/osh.vim $(OSH_SHR)/oshc/osh.tmLanguage.json
+	rm -rf $(OSH_SHR)/oshc/stdlib-policies
+	rmdir $(OSH_SHR)/oshc 2>/dev/null || true
 
 bench: all
 	@for b in bench/*.sh; do sh $$b || exit 1; done
