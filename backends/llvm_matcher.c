@@ -547,7 +547,7 @@ typedef struct gen {
         LLVMValueRef st;       /* the current function's state pointer */
         LLVMValueRef rules_fn; /* every rule's check: void (state *, i1 passes, i32 rule) */
         LLVMValueRef simple_fn;
-        LLVMTypeRef simple_fty;
+        LLVMTypeRef simple_fty, cluster_fty;
 } gen;
 
 static bool gen_fail(gen *g, const char *fmt, ...)
@@ -755,19 +755,44 @@ static bool chain_state(const dstate *s)
 
 #define CHAIN_MAX 64
 
+/* A large DFA is cut into functions of at most CLUSTER_STATES states (LLVM
+ * grows faster than linearly on one function of tens of thousands of
+ * blocks); a transition into another cluster is a tail call of it with
+ * the position and the state. */
+#define CLUSTER_STATES 512
+
+typedef struct cluster {
+        gen bound; /* the generator bound to the cluster's function */
+        LLVMValueRef fn, ptr, len, sw;
+        LLVMBasicBlockRef none, *ab;
+        ivec todo;
+        int count;
+} cluster;
+
 typedef struct dfa_emit {
         const dfa *d;
         LLVMValueRef ptr, len;
         bool reverse;
         LLVMBasicBlockRef *sb, none;
         ivec todo;
+        int mode;
+        /* clusters (NULL when the DFA is small: one body, inline) */
+        cluster *cl;
+        int ncl, cur;
+        int *cl_of, *stub_owner, *entered;
+        LLVMBasicBlockRef *stub;
 } dfa_emit;
+
+static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t);
+static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont);
 
 /* The block of state t, queued for emission on first use. */
 static LLVMBasicBlockRef state_block(gen *g, dfa_emit *e, int t)
 {
         if (t < 0)
                 return e->none;
+        if (e->cl)
+                return cluster_state_block(g, e, t);
         if (!e->sb[t]) {
                 e->sb[t] = block(g, "s");
                 iv_push(&e->todo, t);
@@ -867,8 +892,19 @@ static void emit_state(gen *g, dfa_emit *e, int i, LLVMBasicBlockRef fin)
 static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, bool reverse,
                      int mode, LLVMBasicBlockRef cont)
 {
-        dfa_emit e = {d,    ptr, len, reverse, calloc((size_t)d->n + 1, sizeof(LLVMBasicBlockRef)),
-                      NULL, {0}};
+        dfa_emit e;
+        memset(&e, 0, sizeof(e));
+        e.d = d;
+        e.ptr = ptr;
+        e.len = len;
+        e.reverse = reverse;
+        e.sb = calloc((size_t)d->n + 1, sizeof(LLVMBasicBlockRef));
+        e.mode = mode;
+        if (d->n > CLUSTER_STATES) {
+                emit_dfa_clustered(g, &e, cont);
+                free(e.sb);
+                return;
+        }
         LLVMBasicBlockRef *ab = calloc((size_t)d->accs.n + 1, sizeof(*ab));
         if (!ab || !e.sb)
                 abort();
@@ -898,6 +934,146 @@ static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, b
         free(e.sb);
         free(e.todo.v);
         free(ab);
+}
+
+static LLVMValueRef new_function(gen *g, const char *name, LLVMTypeRef fty, bool internal);
+static void bind_state(gen *g, LLVMValueRef st);
+
+static void switch_binding(gen *g, const gen *to)
+{
+        int states = g->dfa_states;
+        *g = *to;
+        g->dfa_states = states;
+}
+
+/* A new cluster function, void (state *, i8 *ptr, i64 len, i64 pos, i32
+ * state), entered through a switch on the state; the builder and binding
+ * are left as they were. */
+static int new_cluster(gen *g, dfa_emit *e)
+{
+        gen saved = *g;
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+        e->cl = xrealloc(e->cl, sizeof(cluster) * ((size_t)e->ncl + 1));
+        cluster *c = &e->cl[e->ncl];
+        memset(c, 0, sizeof(*c));
+        c->fn = new_function(g, "dfa", g->cluster_fty, true);
+        bind_state(g, LLVMGetParam(c->fn, 0));
+        c->ptr = LLVMGetParam(c->fn, 1);
+        c->len = LLVMGetParam(c->fn, 2);
+        LLVMBuildStore(g->b, LLVMGetParam(c->fn, 3), g->pos);
+        c->none = block(g, "nomatch");
+        c->sw = LLVMBuildSwitch(g->b, LLVMGetParam(c->fn, 4), c->none, 4);
+        LLVMPositionBuilderAtEnd(g->b, c->none);
+        emit_accept(g, e->mode, NULL);
+        LLVMBuildRetVoid(g->b);
+        c->ab = calloc((size_t)e->d->accs.n + 1, sizeof(LLVMBasicBlockRef));
+        if (!c->ab)
+                abort();
+        c->bound = *g;
+        switch_binding(g, &saved);
+        if (here)
+                LLVMPositionBuilderAtEnd(g->b, here);
+        return e->ncl++;
+}
+
+/* State t's block seen from the current cluster: its own block, or a
+ * block tail-calling the cluster that holds it. */
+static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t)
+{
+        cluster *cur = &e->cl[e->cur];
+        if (e->cl_of[t] < 0 && cur->count < CLUSTER_STATES) {
+                e->cl_of[t] = e->cur;
+                cur->count++;
+                e->sb[t] = block(g, "s");
+                iv_push(&cur->todo, t);
+        }
+        if (e->cl_of[t] == e->cur)
+                return e->sb[t];
+        if (e->cl_of[t] < 0) { /* a new cluster starts at t */
+                int k = new_cluster(g, e);
+                cur = &e->cl[e->cur];
+                e->cl_of[t] = k;
+                e->cl[k].count++;
+                e->sb[t] = LLVMAppendBasicBlockInContext(g->ctx, e->cl[k].fn, "s");
+                iv_push(&e->cl[k].todo, t);
+        }
+        int k = e->cl_of[t];
+        if (!e->entered[t]) {
+                e->entered[t] = 1;
+                LLVMAddCase(e->cl[k].sw, c32(g, (uint32_t)t), e->sb[t]);
+        }
+        if (e->stub_owner[t] != e->cur + 1) {
+                LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+                e->stub[t] = block(g, "jump");
+                LLVMPositionBuilderAtEnd(g->b, e->stub[t]);
+                LLVMValueRef args[5] = {g->st, e->ptr, e->len, load(g, g->i64, g->pos),
+                                        c32(g, (uint32_t)t)};
+                LLVMValueRef call = LLVMBuildCall2(g->b, g->cluster_fty, e->cl[k].fn, args, 5, "");
+                LLVMSetTailCall(call, 1);
+                LLVMBuildRetVoid(g->b);
+                LLVMPositionBuilderAtEnd(g->b, here);
+                e->stub_owner[t] = e->cur + 1;
+        }
+        return e->stub[t];
+}
+
+/* emit_dfa for a large DFA: clusters, the first entered with state 0. */
+static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont)
+{
+        const dfa *d = e->d;
+        e->cl_of = xrealloc(NULL, sizeof(int) * (size_t)d->n);
+        e->stub_owner = calloc((size_t)d->n, sizeof(int));
+        e->entered = calloc((size_t)d->n, sizeof(int));
+        e->stub = calloc((size_t)d->n, sizeof(LLVMBasicBlockRef));
+        if (!e->stub_owner || !e->entered || !e->stub)
+                abort();
+        for (int i = 0; i < d->n; i++)
+                e->cl_of[i] = -1;
+        gen outer = *g;
+        int first = new_cluster(g, e);
+        e->cl_of[0] = first;
+        e->cl[first].count = 1;
+        e->sb[0] = LLVMAppendBasicBlockInContext(g->ctx, e->cl[first].fn, "s");
+        iv_push(&e->cl[first].todo, 0);
+        e->entered[0] = 1;
+        LLVMAddCase(e->cl[first].sw, c32(g, 0), e->sb[0]);
+        LLVMValueRef args[5] = {g->st, e->ptr, e->len, e->reverse ? e->len : c64(g, 0), c32(g, 0)};
+        LLVMBuildCall2(g->b, g->cluster_fty, e->cl[first].fn, args, 5, "");
+        LLVMBuildBr(g->b, cont);
+        for (e->cur = 0; e->cur < e->ncl; e->cur++) {
+                switch_binding(g, &e->cl[e->cur].bound);
+                e->ptr = e->cl[e->cur].ptr;
+                e->len = e->cl[e->cur].len;
+                e->none = e->cl[e->cur].none;
+                for (int q = 0; q < e->cl[e->cur].todo.n; q++) {
+                        cluster *c = &e->cl[e->cur];
+                        int i = c->todo.v[q];
+                        const dstate *s = &d->st[i];
+                        LLVMBasicBlockRef fin = c->none;
+                        if (s->acc >= 0) {
+                                if (!c->ab[s->acc]) {
+                                        c->ab[s->acc] = block(g, "accept");
+                                        LLVMPositionBuilderAtEnd(g->b, c->ab[s->acc]);
+                                        emit_accept(g, e->mode, &d->accs.sets[s->acc]);
+                                        LLVMBuildRetVoid(g->b);
+                                }
+                                fin = c->ab[s->acc];
+                        }
+                        emit_state(g, e, i, fin);
+                        g->dfa_states++;
+                }
+        }
+        switch_binding(g, &outer);
+        LLVMPositionBuilderAtEnd(g->b, cont);
+        for (int k = 0; k < e->ncl; k++) {
+                free(e->cl[k].ab);
+                free(e->cl[k].todo.v);
+        }
+        free(e->cl);
+        free(e->cl_of);
+        free(e->stub_owner);
+        free(e->entered);
+        free(e->stub);
 }
 
 /* Build the DFA of nfa a and emit it; false (message set) when too big. */
@@ -1500,6 +1676,8 @@ static void build_types(gen *g)
         g->side_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), sdp, 2, 0);
         LLVMTypeRef smp[6] = {sp, g->i1, g->i16, g->i16, g->i64, g->i1};
         g->simple_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), smp, 6, 0);
+        LLVMTypeRef clp[5] = {sp, g->p8, g->i64, g->i64, g->i32};
+        g->cluster_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), clp, 5, 0);
 }
 
 /* The state at the start of a decision: no key, the request's values. */
