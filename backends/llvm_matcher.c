@@ -544,8 +544,9 @@ typedef struct gen {
             mmask, globbits, j;
         LLVMValueRef port, param_self, param_anc, http, flags;
         LLVMTypeRef state_t, rule_fty, side_fty;
-        LLVMValueRef st;       /* the current function's state pointer */
-        LLVMValueRef rules_fn; /* every rule's check: void (state *, i1 passes, i32 rule) */
+        LLVMValueRef st; /* the current function's state pointer */
+        LLVMValueRef
+            *rules_fn; /* per rule: the function checking it, void (state *, i1 passes, i32 rule) */
         LLVMValueRef simple_fn;
         LLVMTypeRef simple_fty, cluster_fty;
 } gen;
@@ -760,6 +761,7 @@ static bool chain_state(const dstate *s)
  * blocks); a transition into another cluster is a tail call of it with
  * the position and the state. */
 #define CLUSTER_STATES 512
+#define RULES_PART 256
 
 typedef struct cluster {
         gen bound; /* the generator bound to the cluster's function */
@@ -1231,7 +1233,7 @@ static void emit_candidates(gen *g, const int *rules, int n, int special)
                         continue;
                 }
                 LLVMValueRef args[3] = {g->st, passes, c32(g, (uint32_t)rules[i])};
-                LLVMBuildCall2(g->b, g->rule_fty, g->rules_fn, args, 3, "");
+                LLVMBuildCall2(g->b, g->rule_fty, g->rules_fn[rules[i]], args, 3, "");
         }
 }
 
@@ -1300,13 +1302,59 @@ typedef struct iptree {
         u128 *start; /* the first address of each interval, increasing */
         int *leaf;   /* its leaf id */
         int n;
-        LLVMBasicBlockRef *leaves;
+        setpool *leaves;             /* each leaf: its rules, then -2 - special prefix */
+        LLVMBasicBlockRef *lb;       /* the leaf's block in the current function */
+        int *lb_owner, part, nparts; /* which function made lb (part + 1) */
+        LLVMBasicBlockRef cont;      /* where a leaf goes on */
+        LLVMTypeRef part_fty;        /* void (state *, i128 addr) */
 } iptree;
 
-static void emit_tree(gen *g, const iptree *t, LLVMValueRef addr, int lo, int hi)
+#define TREE_PART 256 /* intervals per function */
+
+static LLVMBasicBlockRef leaf_block(gen *g, iptree *t, int l)
+{
+        if (t->lb_owner[l] == t->part + 1)
+                return t->lb[l];
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+        const ivec *k = &t->leaves->sets[l];
+        int special = -2 - k->v[k->n - 1];
+        t->lb[l] = block(g, "leaf");
+        t->lb_owner[l] = t->part + 1;
+        LLVMPositionBuilderAtEnd(g->b, t->lb[l]);
+        LLVMBuildStore(g->b, LLVMConstInt(g->i8, special >= 0, 0), g->special);
+        emit_candidates(g, k->v, k->n - 1, special);
+        if (t->cont)
+                LLVMBuildBr(g->b, t->cont);
+        else
+                LLVMBuildRetVoid(g->b);
+        LLVMPositionBuilderAtEnd(g->b, here);
+        return t->lb[l];
+}
+
+static void emit_tree(gen *g, iptree *t, LLVMValueRef addr, int lo, int hi, bool top)
 {
         if (lo == hi) {
-                LLVMBuildBr(g->b, t->leaves[t->leaf[lo]]);
+                LLVMBuildBr(g->b, leaf_block(g, t, t->leaf[lo]));
+                return;
+        }
+        if (top && hi - lo < TREE_PART && t->n > TREE_PART) { /* this subtree: a function */
+                gen saved = *g;
+                LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), cont = t->cont;
+                int part = t->part;
+                LLVMValueRef fn = new_function(g, "addr_part", t->part_fty, true);
+                bind_state(g, LLVMGetParam(fn, 0));
+                t->part = ++t->nparts;
+                t->cont = NULL;
+                emit_tree(g, t, LLVMGetParam(fn, 1), lo, hi, false);
+                t->cont = cont;
+                t->part = part;
+                int states = g->dfa_states;
+                *g = saved;
+                g->dfa_states = states;
+                LLVMPositionBuilderAtEnd(g->b, here);
+                LLVMValueRef args[2] = {g->st, addr};
+                LLVMBuildCall2(g->b, t->part_fty, fn, args, 2, "");
+                LLVMBuildBr(g->b, cont);
                 return;
         }
         int mid = lo + (hi - lo + 1) / 2;
@@ -1314,9 +1362,9 @@ static void emit_tree(gen *g, const iptree *t, LLVMValueRef addr, int lo, int hi
         LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, addr, c128(g, t->start[mid]), ""),
                         left, right);
         LLVMPositionBuilderAtEnd(g->b, left);
-        emit_tree(g, t, addr, lo, mid - 1);
+        emit_tree(g, t, addr, lo, mid - 1, top);
         LLVMPositionBuilderAtEnd(g->b, right);
-        emit_tree(g, t, addr, mid, hi);
+        emit_tree(g, t, addr, mid, hi, top);
 }
 
 /* The intervals between every range boundary, each with the address rules
@@ -1358,8 +1406,10 @@ static void emit_addresses(gen *g, LLVMValueRef addr, LLVMBasicBlockRef cont)
         /* sweep: the active ranges (nested or disjoint: CIDRs) */
         ivec active = {0}, key = {0};
         setpool leaves = {0};
-        iptree t = {xrealloc(NULL, sizeof(u128) * (size_t)np),
-                    xrealloc(NULL, sizeof(int) * (size_t)np), 0, NULL};
+        iptree t;
+        memset(&t, 0, sizeof(t));
+        t.start = xrealloc(NULL, sizeof(u128) * (size_t)np);
+        t.leaf = xrealloc(NULL, sizeof(int) * (size_t)np);
         int next = 0;
         for (int k = 0; k < np; k++) {
                 u128 at = pts[k];
@@ -1387,21 +1437,19 @@ static void emit_addresses(gen *g, LLVMValueRef addr, LLVMBasicBlockRef cont)
                 t.start[t.n] = at;
                 t.leaf[t.n++] = leaf;
         }
-        t.leaves = xrealloc(NULL, sizeof(LLVMBasicBlockRef) * (size_t)leaves.n);
-        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
-        for (int l = 0; l < leaves.n; l++) {
-                const ivec *k = &leaves.sets[l];
-                int special = -2 - k->v[k->n - 1];
-                t.leaves[l] = block(g, "leaf");
-                LLVMPositionBuilderAtEnd(g->b, t.leaves[l]);
-                LLVMBuildStore(g->b, LLVMConstInt(g->i8, special >= 0, 0), g->special);
-                emit_candidates(g, k->v, k->n - 1, special);
-                LLVMBuildBr(g->b, cont);
-        }
-        LLVMPositionBuilderAtEnd(g->b, here);
-        emit_tree(g, &t, addr, 0, t.n - 1);
+        t.leaves = &leaves;
+        t.lb = calloc((size_t)leaves.n + 1, sizeof(LLVMBasicBlockRef));
+        t.lb_owner = calloc((size_t)leaves.n + 1, sizeof(int));
+        if (!t.lb || !t.lb_owner)
+                abort();
+        t.part = 0;
+        t.cont = cont;
+        LLVMTypeRef pp[2] = {LLVMPointerType(g->state_t, 0), g->i128};
+        t.part_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), pp, 2, 0);
+        emit_tree(g, &t, addr, 0, t.n - 1, true);
         LLVMPositionBuilderAtEnd(g->b, cont);
-        free(t.leaves);
+        free(t.lb);
+        free(t.lb_owner);
         free(t.start);
         free(t.leaf);
         sp_free(&leaves);
@@ -1711,25 +1759,35 @@ static bool build_function(gen *g, bool network)
                 LLVMBuildRet(g->b, c64(g, result(OSH_NR_NO_NETWORK, 0xffffffffu, false)));
                 return true;
         }
-        /* every rule's check in one function, a switch on the rule's index
-         * (one function per rule costs LLVM's per-function overhead 10,000
-         * times) */
-        LLVMValueRef rules = new_function(g, "rules", g->rule_fty, true);
-        bind_state(g, LLVMGetParam(rules, 0));
-        LLVMBasicBlockRef out = block(g, "out");
-        LLVMValueRef sw = LLVMBuildSwitch(g->b, LLVMGetParam(rules, 2), out, g->px->nrules);
+        /* the other rules' checks: functions of up to RULES_PART rules, each
+         * a switch on the rule's index (one function per rule would cost
+         * LLVM's per-function overhead ten thousand times, one for all
+         * grows faster than linearly) */
+        g->rules_fn = calloc((size_t)g->px->nrules + 1, sizeof(LLVMValueRef));
+        if (!g->rules_fn)
+                abort();
+        LLVMValueRef rules = NULL, sw = NULL;
+        int inpart = 0;
         for (uint32_t i = 0; i < g->px->nrules; i++) {
                 if (simple_rule(&g->px->rules[i]))
                         continue;
+                if (!rules || inpart == RULES_PART) {
+                        rules = new_function(g, "rules", g->rule_fty, true);
+                        bind_state(g, LLVMGetParam(rules, 0));
+                        LLVMBasicBlockRef out = block(g, "out");
+                        sw = LLVMBuildSwitch(g->b, LLVMGetParam(rules, 2), out, RULES_PART);
+                        LLVMPositionBuilderAtEnd(g->b, out);
+                        LLVMBuildRetVoid(g->b);
+                        inpart = 0;
+                }
                 LLVMBasicBlockRef rb = block(g, "rule");
                 LLVMAddCase(sw, c32(g, i), rb);
                 LLVMPositionBuilderAtEnd(g->b, rb);
                 emit_rule_body(g, (int)i, LLVMGetParam(rules, 1));
                 LLVMBuildRetVoid(g->b);
+                g->rules_fn[i] = rules;
+                inpart++;
         }
-        LLVMPositionBuilderAtEnd(g->b, out);
-        LLVMBuildRetVoid(g->b);
-        g->rules_fn = rules;
         g->simple_fn = new_function(g, "simple", g->simple_fty, true);
         bind_state(g, LLVMGetParam(g->simple_fn, 0));
         emit_simple_body(g, g->simple_fn);
@@ -2019,6 +2077,7 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
         for (int i = 0; i < g.hosts.n; i++)
                 free(g.host_rules ? g.host_rules[i].v : NULL);
         free(g.host_rules);
+        free(g.rules_fn);
         free(g.lit_abit);
         free(g.l7_base);
         st_free(&g.hosts);
