@@ -29,6 +29,8 @@ static const struct {
     {"query", cmd_query, "decide one request with the reference evaluator"},
     {"fmt", cmd_fmt, "format policies canonically (--check: exit 1 if one would change)"},
     {"inspect", cmd_inspect, "show what a bundle holds"},
+    {"import", cmd_import, "translate an OCI seccomp profile or an OpenShell policy to .osh"},
+    {"export", cmd_export, "print a policy as an OCI seccomp profile or systemd unit settings"},
 };
 
 static void usage(FILE *out)
