@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,14 @@ int cmd_import(int argc, char **argv)
                                 "--name '%s' is not a policy name (an identifier, "
                                 "not a keyword)",
                                 name);
+                return EXIT_USAGE;
+        }
+        if (arch && (strcmp(from, "oci") || (!seccomp_arch_resolve_name(arch) &&
+                                             strcmp(arch, "amd64") && strcmp(arch, "arm64")))) {
+                cli_usage_error("import",
+                                "--arch '%s': an architecture libseccomp knows, for "
+                                "--from oci only",
+                                arch);
                 return EXIT_USAGE;
         }
         size_t len;
