@@ -214,8 +214,10 @@ static void export_syscalls(FILE *out, const ir_policy *p)
                                 : uncond && !allowed ? "denied whatever the arguments"
                                                      : "its conditional rules are NOT enforced");
                 if (uncond && !allowed && a.kind != p->sys_default.kind)
-                        fprintf(out, "# %s: %s becomes the filter's one action\n", s->name,
-                                ir_action_str(a, buf, sizeof buf));
+                        fprintf(out,
+                                "# %s: %s has no systemd equivalent: denied with the filter's one "
+                                "action\n",
+                                s->name, ir_action_str(a, buf, sizeof buf));
         }
         if (deny_default)
                 name_list(out, "SystemCallFilter", "", list, n);
