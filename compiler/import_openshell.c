@@ -309,14 +309,28 @@ static void import_net(walker *w, yaml_node_t *np)
         fprintf(w->out, "}\n");
 }
 
-static bool user_ok(const char *s)
+/* A user or group as the language takes it: an id 0..4294967294, or a
+ * name (letters, digits, _ - ., starting with a letter or _, at most 32);
+ * false otherwise. */
+static bool id_text(const char *s, char *buf, size_t n)
 {
         if (!s || !*s || strlen(s) > 32)
+                return false;
+        if (strspn(s, "0123456789") == strlen(s)) {
+                char *end;
+                unsigned long long v = strtoull(s, &end, 10);
+                if (v > 4294967294ull)
+                        return false;
+                snprintf(buf, n, "%llu", v);
+                return true;
+        }
+        if (!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') || *s == '_'))
                 return false;
         for (const char *p = s; *p; p++)
                 if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
                       ('0' <= *p && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
                         return false;
+        snprintf(buf, n, "\"%s\"", s);
         return true;
 }
 
@@ -327,12 +341,13 @@ static void import_process(walker *w, yaml_node_t *pr)
                 return;
         const char *u = scalar(get(w, pr, "run_as_user")), *g = scalar(get(w, pr, "run_as_group"));
         fprintf(w->out, "process {\n");
-        if (u && user_ok(u))
-                fprintf(w->out, "user \"%s\";\n", u);
+        char id[48];
+        if (u && id_text(u, id, sizeof id))
+                fprintf(w->out, "user %s;\n", id);
         else if (u)
                 fprintf(w->out, "# run_as_user %s: not a user name or id, left out\n", u);
-        if (g && user_ok(g))
-                fprintf(w->out, "group \"%s\";\n", g);
+        if (g && id_text(g, id, sizeof id))
+                fprintf(w->out, "group %s;\n", id);
         else if (g)
                 fprintf(w->out, "# run_as_group %s: not a group name or id, left out\n", g);
         fprintf(w->out, "}\n");
