@@ -107,6 +107,11 @@ if [ "$(id -u)" != 0 ] || [ ! -x "$RUN" ]; then
 	[ "$fail" -eq 0 ]
 	exit
 fi
+for prog in /usr/bin/python3 /usr/bin/node /usr/bin/git /usr/bin/curl; do
+	if [ ! -x "$prog" ]; then
+		bad "$prog is missing: the profiles' programs are python3, node, git and curl (apt-get install python3 nodejs git curl)"
+	fi
+done
 OSHC=$(cd "$(dirname "$OSHC")" && pwd)/$(basename "$OSHC")
 RUN=$(cd "$(dirname "$RUN")" && pwd)/$(basename "$RUN")
 # $HOME must not be /root: std/secrets.osh names /root/.ssh and the like,
