@@ -97,6 +97,12 @@ static bool str_in_array(json_object *arr, const char *s)
         return false;
 }
 
+/* The string value of o, or def when it is absent, null or not a string. */
+static const char *str_or(json_object *o, const char *def)
+{
+        return o && json_object_is_type(o, json_type_string) ? json_object_get_string(o) : def;
+}
+
 static size_t array_len(json_object *arr)
 {
         return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
@@ -207,8 +213,7 @@ static bool condition_text(const char *sys, json_object *args, char *cond, size_
                 json_object *a = json_object_array_get_idx(args, i), *jv;
                 int index =
                     json_object_object_get_ex(a, "index", &jv) ? json_object_get_int(jv) : -1;
-                const char *op =
-                    json_object_object_get_ex(a, "op", &jv) ? json_object_get_string(jv) : "";
+                const char *op = json_object_object_get_ex(a, "op", &jv) ? str_or(jv, "") : "";
                 uint64_t value = json_object_object_get_ex(a, "value", &jv) ? json_u64(jv) : 0;
                 uint64_t two = json_object_object_get_ex(a, "valueTwo", &jv) ? json_u64(jv) : 0;
                 const char *sop = NULL;
@@ -261,7 +266,7 @@ static bool filter_matches(json_object *flt, const oci_target *t, bool *has_caps
         json_object_object_get_ex(flt, "arches", &arches);
         json_object_object_get_ex(flt, "minKernel", &kern);
         *has_caps = array_len(caps) > 0;
-        *has_kernel = kern && json_object_get_string(kern) && *json_object_get_string(kern);
+        *has_kernel = *str_or(kern, "") != 0;
         if (array_len(arches) && !str_in_array(arches, t->oci))
                 return false;
         if (*has_caps) /* the agent keeps no capability */
@@ -296,7 +301,7 @@ static bool entry_applies(FILE *f, json_object *e, const oci_target *t, const ch
                 }
                 if (kern)
                         comment(f, "includes.minKernel %s: assumed satisfied (a recent kernel)",
-                                json_object_get_string(json_object_object_get(inc, "minKernel")));
+                                str_or(json_object_object_get(inc, "minKernel"), "?"));
         }
         if (exc && json_object_is_type(exc, json_type_object) && json_object_object_length(exc)) {
                 json_object *arches = NULL, *kern2 = NULL;
@@ -310,7 +315,7 @@ static bool entry_applies(FILE *f, json_object *e, const oci_target *t, const ch
                         comment(f,
                                 "left out (excluded from kernel %s on, and a recent kernel is "
                                 "assumed): %s",
-                                json_object_get_string(kern2), names);
+                                str_or(kern2, "?"), names);
                         return false;
                 }
                 if (array_len(json_object_object_get(exc, "caps")))
@@ -395,8 +400,8 @@ static bool import_entry(FILE *f, json_object *e, size_t idx, const oci_target *
                         missing[nmissing++] = s;
         }
         bool good = true;
-        if (cm && json_object_get_string(cm))
-                comment(f, "profile: %s", json_object_get_string(cm));
+        if (str_or(cm, NULL))
+                comment(f, "profile: %s", str_or(cm, ""));
         if (!entry_applies(f, e, t, all))
                 goto done;
         char abuf[32];
@@ -480,14 +485,13 @@ static void arch_comment(FILE *f, json_object *root, const oci_target *t)
         for (size_t i = 0; i < array_len(a); i++) {
                 size_t l = strlen(list);
                 snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "",
-                         json_object_get_string(json_object_array_get_idx(a, i)));
+                         str_or(json_object_array_get_idx(a, i), "?"));
         }
         for (size_t i = 0; i < array_len(m); i++) {
                 json_object *arch = NULL;
                 json_object_object_get_ex(json_object_array_get_idx(m, i), "architecture", &arch);
                 size_t l = strlen(list);
-                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "",
-                         arch ? json_object_get_string(arch) : "?");
+                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", str_or(arch, "?"));
         }
         if (*list)
                 comment(f,

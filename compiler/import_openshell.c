@@ -201,23 +201,27 @@ static bool http_method_ok(const char *m)
         return *m;
 }
 
-static void rest_rules(walker *w, yaml_node_t *rules, const char *access)
+/* The HTTP rules of a REST endpoint; the number written. */
+static int rest_rules(walker *w, yaml_node_t *rules, const char *access)
 {
+        int written = 0;
         static const char *const rule_keys[] = {"allow", "deny", NULL};
         static const char *const keys[] = {"method", "path", NULL};
-        if (access && !strcmp(access, "read-only"))
+        if (access && !strcmp(access, "read-only")) {
                 fprintf(w->out, "allow http GET, HEAD, OPTIONS /**;\n");
+                written++;
+        }
         for (yaml_node_item_t *it = rules ? rules->data.sequence.items.start : NULL;
              rules && it < rules->data.sequence.items.top; it++) {
                 yaml_node_t *r = node(w, *it);
                 if (!known_keys(w, r, "rules[]", rule_keys))
-                        return;
+                        return written;
                 yaml_node_t *a = get(w, r, "allow");
                 bool deny = !a;
                 if (!a)
                         a = get(w, r, "deny");
                 if (!known_keys(w, a, "rules[].allow", keys))
-                        return;
+                        return written;
                 const char *m = scalar(get(w, a, "method")), *p = scalar(get(w, a, "path"));
                 if (!m || !http_method_ok(m) || !p || p[0] != '/' || strpbrk(p, "\"\\ ?#")) {
                         fprintf(w->out, "# rule %s %s: no equivalent, left out\n", m ? m : "?",
@@ -225,7 +229,9 @@ static void rest_rules(walker *w, yaml_node_t *rules, const char *access)
                         continue;
                 }
                 fprintf(w->out, "%s http %s \"%s\";\n", deny ? "deny" : "allow", m, p);
+                written++;
         }
+        return written;
 }
 
 static void endpoint(walker *w, yaml_node_t *ep, const char *from)
@@ -273,7 +279,9 @@ static void endpoint(walker *w, yaml_node_t *ep, const char *from)
         fprintf(w->out, "allow connect \"%s\":%ld%s", host, pn, from);
         if (l7) {
                 fprintf(w->out, " {\n");
-                rest_rules(w, rules, access);
+                if (!rest_rules(w, rules, access)) /* an empty block would allow all */
+                        fprintf(w->out, "# no rule translated: nothing is allowed\n"
+                                        "deny http * /**;\n");
                 fprintf(w->out, "}\n");
         } else {
                 fprintf(w->out, ";\n");
@@ -340,6 +348,10 @@ static void import_process(walker *w, yaml_node_t *pr)
         if (!known_keys(w, pr, "process", keys))
                 return;
         const char *u = scalar(get(w, pr, "run_as_user")), *g = scalar(get(w, pr, "run_as_group"));
+        if ((get(w, pr, "run_as_user") && !u) || (get(w, pr, "run_as_group") && !g)) {
+                fail(w, pr, "run_as_user and run_as_group must be a name or an id");
+                return;
+        }
         fprintf(w->out, "process {\n");
         char id[48];
         if (u && id_text(u, id, sizeof id))
