@@ -292,7 +292,7 @@ mkdir "$tmp/site" && echo '<title>osh test page</title>' >"$tmp/site/page.html"
 (cd "$tmp/site" && exec /usr/bin/python3 -u -m http.server --bind 127.0.0.1 0) >"$tmp/srv.out" 2>&1 &
 srv=$!
 i=0
-while ! grep -q 'port [0-9]' "$tmp/srv.out" && [ $i -lt 100 ]; do
+while ! grep -q 'port [0-9]' "$tmp/srv.out" 2>/dev/null && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
