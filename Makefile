@@ -26,7 +26,8 @@ LLVM_INC := -I$(shell llvm-config --includedir)
 LDLIBS   += $(shell llvm-config --ldflags --libs core native passes target analysis) \
             $(shell llvm-config --system-libs)
 PKGS     := flex bison llvm-dev libseccomp-dev libz3-dev libcmocka-dev pkg-config clang \
-            libclang-rt-14-dev libjson-c-dev libyaml-dev jq
+            libclang-rt-14-dev libjson-c-dev libyaml-dev jq \
+            git curl python3 nodejs
 
 LANG_SRC := $(filter-out lang/main.c,$(wildcard lang/*.c))
 COMP_SRC := $(filter-out compiler/oshc.c,$(wildcard compiler/*.c))
