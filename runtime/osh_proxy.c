@@ -35,6 +35,7 @@
  * timeouts.  SIGTERM or SIGINT stops it.
  */
 #include "proxy_http.h"
+#include "native_match.h"
 #include "proxy_match.h"
 #include "runtime.h"
 
@@ -113,6 +114,7 @@ static int free_slots[MAX_CONNS], nfree;
 static int nconns;
 static int epfd, dns_efd, log_fd = -1; /* no log unless --log or --log-fd */
 static pm_table table;
+static pm_native native; /* the bundle's native matcher, when it has one */
 static rt_params params;
 static pid_t sandbox_pid;
 static bool no_identity;
@@ -130,6 +132,15 @@ static void die(const char *fmt, const char *arg)
         fprintf(stderr, fmt, arg);
         fputc('\n', stderr);
         exit(1);
+}
+
+/* A tunnel or a plain HTTP request, decided by the native matcher when the
+ * bundle has one (docs/native-matcher.md), else by the table. */
+static pm_verdict decide(const pm_request *q, bool http)
+{
+        if (native.fn)
+                return pm_native_decide(&native, q, http);
+        return http ? pm_decide_http(&table, q) : pm_decide_connect(&table, q);
 }
 
 /* ---- the decision log: one JSON line each ---- */
@@ -684,8 +695,7 @@ static void decide_addresses(conn *c, const ph_request *r)
                 pm_request q = request_for(c, c->addrs[i]);
                 q.method = method;
                 q.path = path;
-                pm_verdict v =
-                    c->tunnel ? pm_decide_connect(&table, &q) : pm_decide_http(&table, &q);
+                pm_verdict v = decide(&q, !c->tunnel);
                 if (v.allowed) {
                         if (!kept)
                                 first_allow = v;
@@ -838,7 +848,7 @@ static void on_head(conn *c, ph_request *r)
                 pm_request q = request_for(c, c->uaddr);
                 q.method = r->method;
                 q.path = request_path(r);
-                pm_verdict v = pm_decide_http(&table, &q);
+                pm_verdict v = decide(&q, true);
                 if (!v.allowed) {
                         deny(c, q.method, q.path, c->uaddr, v.rule_id, v.reason);
                         return;
@@ -1476,6 +1486,9 @@ int main(int argc, char **argv)
         table.proxy = &b.proxy;
         table.network = b.process.network;
         table.params = &params;
+        /* a native matcher whose hash, ABI or arch does not match: refuse */
+        if (b.has_native && pm_native_load(&native, &b, &table, err, sizeof(err)))
+                die("%s", err);
         int lfd = setup(&o);
         time_t last_sweep = time(NULL);
         for (;;) {
