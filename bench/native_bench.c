@@ -15,6 +15,7 @@
  *   linear scan  one pass over the rules, first match wins, no special
  *                addresses and no http rules: the least any scan costs.
  * The native and interpreter verdicts are compared on every request.
+ * Each rate is the best of three runs of at least 0.2 s.
  * Goals: native >= 10x the interpreter and < 300 ns at 10,000 rules;
  * generating and compiling 10,000 rules in under 2 s.
  */
@@ -228,24 +229,30 @@ static void bench(int n)
         double rate[3];
         const char *names[3] = {"native", "interpreter", "linear scan"};
         for (int m = 0; m < 3; m++) {
-                long iters = 0;
-                double start = now(), el;
-                do {
-                        for (int i = 0; i < nreq; i++) {
-                                const req *r = &rs[i];
-                                if (m == 0)
-                                        sink += pm_native_decide(&nat, &r->q, r->http).rule_id;
-                                else if (m == 1)
-                                        sink += (r->http ? pm_decide_http(&t, &r->q)
-                                                         : pm_decide_connect(&t, &r->q))
-                                                    .rule_id;
-                                else
-                                        sink += linear_scan(&b.proxy, &r->q);
-                        }
-                        iters += nreq;
-                        el = now() - start;
-                } while (el < 0.3);
-                rate[m] = (double)iters / el;
+                rate[m] = 0;
+                for (int round = 0; round < 3;
+                     round++) { /* the best of three: the host is shared */
+                        long iters = 0;
+                        double start = now(), el;
+                        do {
+                                for (int i = 0; i < nreq; i++) {
+                                        const req *r = &rs[i];
+                                        if (m == 0)
+                                                sink +=
+                                                    pm_native_decide(&nat, &r->q, r->http).rule_id;
+                                        else if (m == 1)
+                                                sink += (r->http ? pm_decide_http(&t, &r->q)
+                                                                 : pm_decide_connect(&t, &r->q))
+                                                            .rule_id;
+                                        else
+                                                sink += linear_scan(&b.proxy, &r->q);
+                                }
+                                iters += nreq;
+                                el = now() - start;
+                        } while (el < 0.2);
+                        if ((double)iters / el > rate[m])
+                                rate[m] = (double)iters / el;
+                }
                 printf("        %-12s %12.0f decisions/s %10.1f ns/decision\n", names[m], rate[m],
                        1e9 / rate[m]);
         }

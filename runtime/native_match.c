@@ -187,19 +187,29 @@ void pm_native_unload(pm_native *n)
         memset(n, 0, sizeof(*n));
 }
 
+/* Bytes of a host in normal form: 1 a label's, 2 the dot. */
+static const uint8_t host_byte[256] = {
+    ['-'] = 1, ['_'] = 1, ['.'] = 2, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
+    ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
+    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 /* The length of h when it is in pm_host_normalize's output form (what the
  * code's host automaton assumes), else -1. */
 static long host_normal_len(const char *h)
 {
+        const unsigned char *p = (const unsigned char *)h;
         size_t i = 0;
-        for (char prev = '.'; h[i]; prev = h[i++]) {
-                char c = h[i];
-                bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                          c == '_' || (c == '.' && prev != '.');
-                if (!ok)
+        unsigned prev = 2; /* no leading dot */
+        for (; p[i]; i++) {
+                unsigned k = host_byte[p[i]];
+                if (!k || (k & prev & 2))
                         return -1;
+                prev = k;
         }
-        if (i == 0 || i > 253 || h[i - 1] == '.')
+        if (i == 0 || i > 253 || prev == 2)
                 return -1;
         return (long)i;
 }

@@ -400,9 +400,35 @@ static const char edge_policy[] =
     "    }\n"
     "}\n";
 
+/* Hosts not in normal form go to the interpreter: the same answers. */
+static void check_raw_hosts(void)
+{
+        static const char *const raw[] = {
+            "API.example.com", "api.example.com.", ".api.example.com", "a..example.com", "",
+            "x y.example.com", "web.example.com",  "w.svc.example.com"};
+        compiled c;
+        compile(&c, edge_policy);
+        for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+                for (int http = 0; http < 2; http++) {
+                        pm_request q = {.host = raw[i],
+                                        .port = (uint16_t)(http ? 80 : 443),
+                                        .binary = "/usr/bin/git",
+                                        .method = "GET",
+                                        .path = "/repos/a"};
+                        pm_verdict a =
+                            http ? pm_decide_http(&c.t, &q) : pm_decide_connect(&c.t, &q);
+                        pm_verdict b = pm_native_decide(&c.n, &q, http);
+                        if (!same(a, b))
+                                fail_msg("raw host '%s': %s vs %s", raw[i], a.reason, b.reason);
+                        checks++;
+                }
+        release(&c);
+}
+
 static void test_edges(void **state)
 {
         checks = allowed_count = 0;
+        check_raw_hosts();
         check_policy(edge_policy);
         check_policy("policy n { fs { allow read /tmp; } }\n");
         check_policy("policy e { net { allow bind 127.0.0.1:8000; } }\n");
