@@ -229,6 +229,9 @@ uint8_t *oshb_write(const oshb_bundle *b, size_t *len, char *err, size_t errlen)
  * oshb_free); on failure returns -1 with a message in err naming what is
  * wrong and where (byte offset). */
 int oshb_read(const uint8_t *data, size_t len, oshb_bundle *out, char *err, size_t errlen);
+/* The bytes of a bundle file: a regular file of at most OSHB_MAX_FILE
+ * bytes, read whole (malloc'd; NULL with the reason in err). */
+uint8_t *oshb_slurp(const char *path, size_t *len, char *err, size_t errlen);
 /* Read a bundle file (at most OSHB_MAX_FILE bytes) and parse it. */
 int oshb_read_file(const char *path, oshb_bundle *out, char *err, size_t errlen);
 /* Free what oshb_read allocated (one block) and zero *b. */

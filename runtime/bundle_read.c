@@ -1062,8 +1062,7 @@ static int file_error(char *err, size_t errlen, const char *fmt, ...)
         return -1;
 }
 
-/* Read all of a regular file of at most OSHB_MAX_FILE bytes. */
-static uint8_t *slurp(const char *path, size_t *lenp, char *err, size_t errlen)
+uint8_t *oshb_slurp(const char *path, size_t *lenp, char *err, size_t errlen)
 {
         /* O_NONBLOCK: opening a FIFO must not wait for a writer */
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -1111,7 +1110,7 @@ int oshb_read_file(const char *path, oshb_bundle *out, char *err, size_t errlen)
 {
         memset(out, 0, sizeof(*out));
         size_t len = 0;
-        uint8_t *buf = slurp(path, &len, err, errlen);
+        uint8_t *buf = oshb_slurp(path, &len, err, errlen);
         if (!buf)
                 return -1;
         char msg[512];

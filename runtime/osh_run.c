@@ -172,43 +172,8 @@ static size_t bundle_len;
 static int read_bundle(const char *path, oshb_bundle *b, char *err, size_t errlen)
 {
         memset(b, 0, sizeof *b);
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer */
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno)), -1;
-        struct stat st;
-        uint8_t *buf = NULL;
         size_t len = 0;
-        if (fstat(fd, &st) < 0) {
-                snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-        } else if (!S_ISREG(st.st_mode)) {
-                snprintf(err, errlen,
-                         "%s: not a regular file (a bundle is the file `oshc compile` writes)",
-                         path);
-        } else if (st.st_size > (off_t)OSHB_MAX_FILE) {
-                snprintf(err, errlen, "%s: %lld bytes is over the %u MiB limit for a bundle", path,
-                         (long long)st.st_size, OSHB_MAX_FILE >> 20);
-        } else if (fcntl(fd, F_SETFL, 0) < 0 ||
-                   !(buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1))) {
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        } else {
-                len = (size_t)st.st_size;
-                for (size_t got = 0; got < len;) {
-                        ssize_t n = read(fd, buf + got, len - got);
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n <= 0) {
-                                snprintf(err, errlen, "%s: %s", path,
-                                         n < 0 ? strerror(errno)
-                                               : "the file shrank while it was read");
-                                free(buf);
-                                buf = NULL;
-                                break;
-                        }
-                        got += (size_t)n;
-                }
-        }
-        close(fd);
+        uint8_t *buf = oshb_slurp(path, &len, err, errlen);
         if (!buf)
                 return -1;
         char msg[384];
