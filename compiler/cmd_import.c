@@ -19,13 +19,16 @@
 
 static void import_help(void)
 {
-        printf("usage: oshc import --from oci FILE [-o OUT.osh] [--name NAME] [--arch ARCH]\n\n"
-               "Translate an OCI/Docker seccomp profile (JSON) to a formatted .osh\n"
-               "policy.  What has no equivalent in the language is kept as a comment.\n\n"
-               "  --from oci   the input format\n"
+        printf("usage: oshc import --from oci|openshell FILE [-o OUT.osh] [--name NAME]\n"
+               "                   [--arch ARCH]\n\n"
+               "Translate an OCI/Docker seccomp profile (JSON) or an NVIDIA OpenShell\n"
+               "sandbox policy (YAML, version 1) to a formatted .osh policy.  What has no\n"
+               "equivalent in the language is kept as a comment (docs/import-export.md).\n\n"
+               "  --from F     the input format: oci or openshell\n"
                "  -o OUT       write OUT instead of standard output\n"
                "  --name NAME  the policy's name (default: from the file name)\n"
-               "  --arch ARCH  the architecture to import the profile for (default x86_64)\n\n"
+               "  --arch ARCH  oci: the architecture to import the profile for (default "
+               "x86_64)\n\n"
                "Exit 0 when done, 1 when the input is malformed, 2 on usage errors.\n");
 }
 
