@@ -20,20 +20,16 @@ static bool is_error(const vf *v, const vf_finding *f)
 }
 
 /* policies in first-reported order, then errors before warnings, then the
- * primary location, then report order */
+ * primary location, then report order.  A policy's rank is computed before
+ * sorting (the comparator must not read the array qsort is permuting),
+ * indexed by the finding's report sequence number. */
 static const vf *sort_v;
-static int policy_rank(const vf *v, const char *name)
-{
-        for (int i = 0; i < v->nf; i++)
-                if (!strcmp(v->f[i].policy, name))
-                        return i;
-        return v->nf;
-}
+static int *sort_rank; /* by seq: the index of the policy's first finding */
 
 static int finding_cmp(const void *a, const void *b)
 {
         const vf_finding *x = a, *y = b;
-        int px = policy_rank(sort_v, x->policy), py = policy_rank(sort_v, y->policy);
+        int px = sort_rank[x->seq], py = sort_rank[y->seq];
         if (px != py)
                 return px - py;
         if (x->waived != y->waived)
@@ -57,9 +53,23 @@ static void sort_findings(vf *v)
 {
         if (v->nf < 2)
                 return;
+        sort_rank = calloc((size_t)v->seq, sizeof *sort_rank);
+        if (!sort_rank)
+                return; /* report order */
+        for (int i = 0; i < v->nf; i++) {
+                int r = i;
+                for (int j = 0; j < i; j++)
+                        if (!strcmp(v->f[j].policy, v->f[i].policy)) {
+                                r = sort_rank[v->f[j].seq];
+                                break;
+                        }
+                sort_rank[v->f[i].seq] = r;
+        }
         sort_v = v;
         qsort(v->f, (size_t)v->nf, sizeof *v->f, finding_cmp);
         sort_v = NULL;
+        free(sort_rank);
+        sort_rank = NULL;
 }
 
 int vf_exit_status(const vf *v)
