@@ -112,23 +112,24 @@ eval_result eval_fs(const ir_policy *p, const eval_params *env, unsigned right, 
  * IPv6 unique-local and link-local: the proxy refuses these unless the
  * allowing rule's own address range lies inside that special range, i.e.
  * the rule names it on purpose (0.0.0.0/0 does not). */
+const char *const eval_special_nets[] = {"127.0.0.0/8",
+                                         "169.254.0.0/16",
+                                         "10.0.0.0/8",
+                                         "172.16.0.0/12",
+                                         "192.168.0.0/16",
+                                         "100.64.0.0/10",
+                                         "0.0.0.0/8",
+                                         "::1",
+                                         "::",
+                                         "fc00::/7",
+                                         "fe80::/10",
+                                         NULL};
+
 static bool special_range(const uint8_t a[16], ip_net *out)
 {
-        static const char *const nets[] = {"127.0.0.0/8",
-                                           "169.254.0.0/16",
-                                           "10.0.0.0/8",
-                                           "172.16.0.0/12",
-                                           "192.168.0.0/16",
-                                           "100.64.0.0/10",
-                                           "0.0.0.0/8",
-                                           "::1",
-                                           "::",
-                                           "fc00::/7",
-                                           "fe80::/10",
-                                           NULL};
-        for (int i = 0; nets[i]; i++) {
+        for (int i = 0; eval_special_nets[i]; i++) {
                 char err[64];
-                ip_net_parse(nets[i], out, false, err, sizeof(err));
+                ip_net_parse(eval_special_nets[i], out, false, err, sizeof(err));
                 if (ip_net_contains(out, a))
                         return true;
         }

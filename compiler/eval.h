@@ -67,4 +67,9 @@ bool eval_request(const ir_policy *p, const eval_params *env, const char *reques
 
 const char *eval_layer_name(eval_layer l);
 
+/* The special address ranges (loopback, link-local and so metadata,
+ * private, CGNAT, unspecified, IPv6 unique- and link-local), NULL-ended:
+ * the proxy refuses them unless the allowing rule's range lies inside one. */
+extern const char *const eval_special_nets[];
+
 #endif

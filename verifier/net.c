@@ -266,20 +266,7 @@ static bool is_interpreter(const char *bin)
         return false;
 }
 
-/* ---- special address ranges (eval.c's list) ---- */
-
-static const char *const special_nets[] = {"127.0.0.0/8",
-                                           "169.254.0.0/16",
-                                           "10.0.0.0/8",
-                                           "172.16.0.0/12",
-                                           "192.168.0.0/16",
-                                           "100.64.0.0/10",
-                                           "0.0.0.0/8",
-                                           "::1",
-                                           "::",
-                                           "fc00::/7",
-                                           "fe80::/10",
-                                           NULL};
+/* ---- special address ranges (eval.c's list, eval_special_nets) ---- */
 
 static ip_net parse_net(const char *s)
 {
@@ -713,8 +700,8 @@ static Z3_ast special_addr(nenc *e)
 {
         Z3_ast t[16];
         int n = 0;
-        for (int i = 0; special_nets[i]; i++) {
-                ip_net sn = parse_net(special_nets[i]);
+        for (int i = 0; eval_special_nets[i]; i++) {
+                ip_net sn = parse_net(eval_special_nets[i]);
                 t[n++] = in_net(e, sn.addr, sn.prefix);
         }
         return mk_or(e->z, n, t);
@@ -899,8 +886,8 @@ static Z3_ast binaries_f(nenc *e, const char *const *bins, int nb, bool children
 static Z3_ast passes_f(nenc *e, const ir_endpoint *ep, Z3_ast special)
 {
         if (ep->kind == IR_HOST_IP)
-                for (int i = 0; special_nets[i]; i++) {
-                        ip_net sn = parse_net(special_nets[i]);
+                for (int i = 0; eval_special_nets[i]; i++) {
+                        ip_net sn = parse_net(eval_special_nets[i]);
                         if (net_inside(&sn, ep->addr, ep->prefix))
                                 return k_true(e->z);
                 }
