@@ -5,16 +5,15 @@
  *           [--cgroup-parent PATH] [--help] -- COMMAND ARGS...
  *
  * This file is the outside half (runtime.h has the order): read the
- * bundle, resolve parameters, preflight, then clone the sandbox's PID 1
- * (sandbox.c) into a new pid (and user) namespace, write its id maps and
- * let it build its namespaces and mount view ('M') while osh-run makes the
- * cgroup leaf; then PID 1 enters the leaf and goes on ('C', 'G').  While
- * it runs, osh-run holds the listening socket PID 1 hands out and starts
- * osh-proxy on it only when the first connection is queued (lazy start: an
- * agent that never connects costs no proxy; a failed exec still refuses),
- * answers seccomp notifications (supervisor.c), forwards signals, and
- * finally exits with the agent's status.  docs/runtime.md "Launch
- * sequence" documents every step.
+ * bundle, then clone the sandbox's PID 1 (sandbox.c) into a new pid (and
+ * user) namespace at once; while PID 1 creates its namespaces, osh-run
+ * resolves the parameters, runs preflight and hands PID 1 the outcome
+ * ('V', 'P'), writes the id maps and makes the cgroup leaf; then PID 1
+ * enters the leaf and goes on ('C', 'G').  While the agent runs, osh-run holds the listening socket
+ * PID 1 hands out and starts osh-proxy on it only when the first connection is queued (lazy start:
+ * an agent that never connects costs no proxy; a failed exec still refuses), answers seccomp
+ * notifications (supervisor.c), forwards signals, and finally exits with the agent's status.
+ * docs/runtime.md "Launch sequence" documents every step.
  *
  * Exit status: the agent's own; 128+N when a signal N killed it; 124 when
  * walltime ran out; 125 when osh-run refused (the reason on stderr);
@@ -41,7 +40,10 @@
 
 /* Only the pid namespace (and, rootless, the user namespace) at clone:
  * PID 1 unshares the mount, network, ipc and uts namespaces itself first
- * thing after 'M' (sandbox_init), in parallel with the cgroup leaf. */
+ * thing (sandbox_init), while osh-run decides the rest.  No message starts
+ * it: a socket message wakes its receiver as a "sync" wakeup, which the
+ * scheduler runs on the sender's CPU, so osh-run and PID 1 would take
+ * turns on one CPU instead of working side by side. */
 #define NS_FLAGS CLONE_NEWPID
 
 static void usage(FILE *f)
@@ -520,7 +522,7 @@ static int supervise(rt_launch *l, pid_t pid1, int sfd)
 /* ---- the launch ---- */
 
 /* PID 1 builds its view while osh-run makes the cgroup leaf, so a step
- * that fails after 'M' may be PID 1 having refused already (and exited):
+ * that fails after the clone may be PID 1 having refused already (and exited):
  * report its reason, queued on the control socket, rather than ours. */
 static bool inside_refused(int ctl)
 {
@@ -584,7 +586,70 @@ static int cgroup_enter(rt_cgroup *cg, pid_t pid, char *err, size_t errlen, int 
         return 0;
 }
 
-static int launch(rt_launch *l, rt_cgroup *cg, const char *cgroup_parent)
+/* The clone failed: a host that forbids what it needs (user namespaces
+ * above all) gets preflight's full account and its fix; otherwise the
+ * error itself. */
+static int clone_refused(const rt_launch *l, int e)
+{
+        rt_kernel k;
+        char err[RT_ERR_LEN];
+        if (preflight(l->b, &k, err, sizeof err) < 0)
+                return refuse("%s", err);
+        return refuse("clone into new namespaces: %s", strerror(e));
+}
+
+/* Everything osh-run decides while PID 1 creates its namespaces: the
+ * parameters, preflight, osh-proxy's presence, the ids and --audit; then
+ * PID 1 gets what it needs of it ('V' per parameter, then 'P').  0, or
+ * the exit status of a refusal (reported). */
+static int decide(rt_launch *l, const options *o, rt_params *params)
+{
+        char err[RT_ERR_LEN];
+        const oshb_bundle *b = l->b;
+        if (params_resolve(b, params, err, sizeof err) < 0)
+                return refuse("%s", err);
+        /* the clone into a new user namespace has just worked: no test
+         * child to ask whether it would */
+        preflight_probe_kernel(&l->kernel);
+        l->kernel.userns = !l->kernel.root;
+        if (preflight_decide(b, &l->kernel, stderr, err, sizeof err) < 0)
+                return refuse("%s", err);
+        if (b->process.network && proxy_check() < 0)
+                return OSH_EXIT_REFUSED;
+        unsigned uid, gid;
+        unsigned def_uid = l->kernel.root ? 65534 : (unsigned)geteuid();
+        unsigned def_gid = l->kernel.root ? 65534 : (unsigned)getegid();
+        if (resolve_id(b->process.user, true, def_uid, &uid) < 0)
+                return refuse("process user %s: no such user in /etc/passwd (osh-run does not "
+                              "ask NSS: give a user known only to LDAP or sssd by number)",
+                              b->process.user);
+        if (resolve_id(b->process.group, false, def_gid, &gid) < 0)
+                return refuse("process group %s: no such group in /etc/group (osh-run does not "
+                              "ask NSS: give a group known only to LDAP or sssd by number)",
+                              b->process.group);
+        l->uid_inside = uid;
+        l->gid_inside = gid;
+        if (o->audit_file) {
+                l->audit_fd = open(o->audit_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                if (l->audit_fd < 0)
+                        return refuse("--audit %s: cannot open it for writing", o->audit_file);
+        }
+        if (l->audit_fd >= 0 && !l->kernel.seccomp_notify)
+                return refuse("--audit needs seccomp user notification%s", " (Linux 5.0 or later)");
+        l->audit = l->audit_fd >= 0;
+        for (int i = 0; i < params->n; i++)
+                if (ctl_send(l->ctl, 'V', params->values[i], -1) < 0)
+                        return -1;
+        char msg[64];
+        snprintf(msg, sizeof msg, "%d %d %u %u", l->kernel.landlock_abi, l->audit ? 1 : 0,
+                 (unsigned)uid, (unsigned)gid);
+        return ctl_send(l->ctl, 'P', msg, -1) < 0 ? -1 : 0;
+}
+
+/* Clone PID 1 as soon as the bundle is read, so that it creates its
+ * namespaces (the network namespace costs most of a launch) while osh-run
+ * decides the rest and makes the cgroup leaf. */
+static int launch(rt_launch *l, rt_cgroup *cg, const options *o, rt_params *params)
 {
         sigset_t set;
         sigemptyset(&set);
@@ -602,7 +667,7 @@ static int launch(rt_launch *l, rt_cgroup *cg, const char *cgroup_parent)
          * copy of this process and never returns (sandbox_init) */
         pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
         if (pid < 0)
-                return refuse("clone into new namespaces: %s", strerror(errno));
+                return clone_refused(l, errno);
         if (pid == 0) {
                 close(sp[0]);
                 close(sfd);
@@ -613,14 +678,13 @@ static int launch(rt_launch *l, rt_cgroup *cg, const char *cgroup_parent)
         close(sp[1]);
         l->ctl = sp[0];
         char err[RT_ERR_LEN];
-        int rc = 0;
-        if (!l->kernel.root)
+        int rc = decide(l, o, params);
+        if (rc < 0)
+                rc = inside_refused(l->ctl) ? OSH_EXIT_REFUSED
+                                            : refuse("start the sandbox: %s", strerror(errno));
+        if (!rc && !l->kernel.root)
                 rc = write_id_maps(pid, l);
-        /* PID 1 builds its view while the cgroup leaf is made (it forks
-         * nothing before 'G') */
-        if (!rc && ctl_send(l->ctl, 'M', NULL, -1) < 0)
-                rc = refuse("start the sandbox: %s", strerror(errno));
-        if (!rc && cgroup_setup(l->b, cgroup_parent, cg, err, sizeof err) < 0)
+        if (!rc && cgroup_setup(l->b, o->cgroup_parent, cg, err, sizeof err) < 0)
                 rc = refuse("%s", err);
         if (!rc && cg->created && cgroup_enter(cg, pid, err, sizeof err, l->ctl) < 0)
                 rc = inside_refused(l->ctl) ? OSH_EXIT_REFUSED : refuse("%s", err);
@@ -649,41 +713,16 @@ int main(int argc, char **argv)
         oshb_bundle b;
         if (read_bundle(o.bundle, &b, err, sizeof err) < 0)
                 return refuse("%s", err);
-        if (params_resolve(&b, &params, err, sizeof err) < 0)
-                return refuse("%s", err);
         rt_launch l = {.bundle_path = o.bundle,
                        .b = &b,
                        .params = &params,
+                       .kernel = {.root = geteuid() == 0},
                        .audit_fd = o.audit_fd,
                        .argv = o.argv,
                        .ctl = -1};
-        if (preflight(&b, &l.kernel, err, sizeof err) < 0)
-                return refuse("%s", err);
-        if (b.process.network && proxy_check() < 0)
-                return OSH_EXIT_REFUSED;
-        unsigned uid, gid;
-        unsigned def_uid = l.kernel.root ? 65534 : (unsigned)geteuid();
-        unsigned def_gid = l.kernel.root ? 65534 : (unsigned)getegid();
-        if (resolve_id(b.process.user, true, def_uid, &uid) < 0)
-                return refuse("process user %s: no such user in /etc/passwd (osh-run does not "
-                              "ask NSS: give a user known only to LDAP or sssd by number)",
-                              b.process.user);
-        if (resolve_id(b.process.group, false, def_gid, &gid) < 0)
-                return refuse("process group %s: no such group in /etc/group (osh-run does not "
-                              "ask NSS: give a group known only to LDAP or sssd by number)",
-                              b.process.group);
-        l.uid_inside = uid;
-        l.gid_inside = gid;
-        if (o.audit_file) {
-                l.audit_fd = open(o.audit_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-                if (l.audit_fd < 0)
-                        return refuse("--audit %s: cannot open it for writing", o.audit_file);
-        }
-        if (l.audit_fd >= 0 && !l.kernel.seccomp_notify)
-                return refuse("--audit needs seccomp user notification%s", " (Linux 5.0 or later)");
         rt_cgroup cg;
         memset(&cg, 0, sizeof cg);
-        int status = launch(&l, &cg, o.cgroup_parent);
+        int status = launch(&l, &cg, &o, &params);
         cgroup_cleanup(&cg);
         if (proxy_to_reap > 0)
                 waitpid(proxy_to_reap, NULL, 0);

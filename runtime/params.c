@@ -179,11 +179,11 @@ static char *resolve_value(const char *name, const char *raw, char *err, size_t 
 
 /* Is value disjoint from the literal path lit (as written and as it
  * resolves)?  -1 with the refusal when it is not. */
-static int check_disjoint(const char *name, const char *value, const char *lit, char *err,
-                          size_t errlen)
+static int check_disjoint(rt_realpath_cache *rc, const char *name, const char *value,
+                          const char *lit, char *err, size_t errlen)
 {
         char real[PATH_MAX];
-        const char *forms[2] = {lit, realpath(lit, real)};
+        const char *forms[2] = {lit, rt_realpath(rc, lit, real)};
         for (int i = 0; i < 2; i++) {
                 const char *l = forms[i];
                 if (!l)
@@ -206,7 +206,7 @@ static int check_disjoint(const char *name, const char *value, const char *lit, 
 }
 
 static int resolve_one(const oshb_bundle *b, const oshb_param *d, const rt_params *given,
-                       char **out, char *err, size_t errlen)
+                       rt_realpath_cache *rc, char **out, char *err, size_t errlen)
 {
         char cwd[PATH_MAX];
         const char *raw = raw_value(b, d, given, cwd, sizeof cwd, err, errlen);
@@ -216,7 +216,7 @@ static int resolve_one(const oshb_bundle *b, const oshb_param *d, const rt_param
         if (!value)
                 return -1;
         for (uint32_t j = 0; j < d->ndisjoint; j++)
-                if (check_disjoint(d->name, value, d->disjoint[j], err, errlen) < 0) {
+                if (check_disjoint(rc, d->name, value, d->disjoint[j], err, errlen) < 0) {
                         free(value);
                         return -1;
                 }
@@ -234,9 +234,11 @@ int params_resolve(const oshb_bundle *b, rt_params *given, char *err, size_t err
         if (check_given(b, given, err, errlen) < 0)
                 return -1;
         rt_params out = {0};
+        rt_realpath_cache rc = {0};
         for (uint32_t i = 0; i < b->nparams; i++) {
                 const oshb_param *d = &b->params[i];
-                if (resolve_one(b, d, given, &out.owned[out.n], err, errlen) < 0) {
+                if (resolve_one(b, d, given, &rc, &out.owned[out.n], err, errlen) < 0) {
+                        rt_realpath_cache_free(&rc);
                         params_free(&out);
                         return -1;
                 }
@@ -244,6 +246,7 @@ int params_resolve(const oshb_bundle *b, rt_params *given, char *err, size_t err
                 out.values[out.n] = out.owned[out.n];
                 out.n++;
         }
+        rt_realpath_cache_free(&rc);
         params_free(given);
         *given = out;
         return 0;

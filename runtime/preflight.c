@@ -129,12 +129,17 @@ static const char *userns_blocker(void)
         return why;
 }
 
-void preflight_probe(rt_kernel *k)
+void preflight_probe_kernel(rt_kernel *k)
 {
         *k = (rt_kernel){0};
         probe_landlock(k);
         probe_seccomp(k);
         k->root = geteuid() == 0;
+}
+
+void preflight_probe(rt_kernel *k)
+{
+        preflight_probe_kernel(k);
         if (!k->root) {
                 k->userns_why = userns_blocker();
                 k->userns = k->userns_why == NULL;

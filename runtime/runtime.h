@@ -4,14 +4,16 @@
  * osh-run BUNDLE [--param N=V]... [--audit FILE|--audit-fd N]
  *        [--cgroup-parent PATH] -- COMMAND ARGS...
  *
- * Launch order (DESIGN §6):
+ * Launch order (DESIGN §6; docs/runtime.md has every step):
  *   1. read and verify the bundle (bundle_read.c)
- *   2. check parameters against their disjointness lists (params.c)
- *   3. preflight: Landlock ABI, seccomp, user namespaces (preflight.c)
+ *   2. clone PID 1 into new user (when not root) and pid namespaces; it
+ *      creates the mount, net, ipc and uts namespaces at once, while
+ *      osh-run goes on with 3 and 4 (sandbox.c); PID 1 reaps and forwards
+ *      signals.  Nothing runs in the sandbox before 3 and 4 passed.
+ *   3. check parameters against their disjointness lists (params.c);
+ *      preflight: Landlock ABI, seccomp (preflight.c; the clone itself
+ *      proved user namespaces, and a failed clone asks preflight why)
  *   4. cgroup leaf with the limits; rlimits (cgroup.c)
- *   5. clone into new user (when not root), mount, pid, net, ipc and uts
- *      namespaces; PID 1 in the sandbox reaps and forwards signals
- *      (sandbox.c)
  *   6. the network: a listening socket on 127.0.0.1:3128 created inside
  *      the sandbox's network namespace and handed out to osh-run, which
  *      starts osh-proxy on it, outside the sandbox, at the first
@@ -61,6 +63,18 @@ typedef struct rt_params {
  * An unknown --param name is refused (WORKDIR and HOME are always known).
  * 0 or -1 with a message. */
 int params_resolve(const oshb_bundle *b, rt_params *given, char *err, size_t errlen);
+
+/* realpath(3) for a batch of paths, each directory resolved once
+ * (realpath.c).  Zero-initialize the cache, free it after the batch. */
+#define RT_REALPATH_CACHE 64
+typedef struct rt_realpath_cache {
+        char *dir[RT_REALPATH_CACHE];
+        char *real[RT_REALPATH_CACHE];
+        int n;
+} rt_realpath_cache;
+/* realpath(path, out) with out of PATH_MAX bytes; the same answer. */
+char *rt_realpath(rt_realpath_cache *c, const char *path, char *out);
+void rt_realpath_cache_free(rt_realpath_cache *c);
 void params_free(rt_params *p);
 const char *params_get(const rt_params *p, const char *name);
 /* (param, "/sub") or (NULL, "$NAME/sub") or (NULL, a literal path) ->
@@ -94,6 +108,9 @@ int preflight(const oshb_bundle *b, rt_kernel *k, char *err, size_t errlen);
 /* The two halves of preflight: what the kernel offers (no decision), and
  * the decision for a given kernel (best-effort notes go to `notes`). */
 void preflight_probe(rt_kernel *k);
+/* preflight_probe without the user namespace test (a child that tries
+ * one): for a caller that has just cloned into one (userns false). */
+void preflight_probe_kernel(rt_kernel *k);
 int preflight_decide(const oshb_bundle *b, const rt_kernel *k, FILE *notes, char *err,
                      size_t errlen);
 

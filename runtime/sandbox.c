@@ -3,8 +3,9 @@
  * which builds the mount view and reaps, and the agent it forks, which
  * drops everything and execs the command.
  *
- * PID 1 (sandbox_init), once osh-run outside wrote the id maps ('M'):
- *   hostname; `lo` up; with a net section, a listening socket on
+ * PID 1 (sandbox_init), at once (while osh-run outside writes the id maps
+ *   and makes the cgroup leaf): the mount, network, ipc and uts
+ *   namespaces; hostname; `lo` up; with a net section, a listening socket on
  *   127.0.0.1:3128 handed out ('L': osh-run starts osh-proxy outside on it
  *   when the first connection is queued; connections wait in its backlog
  *   until then); / made recursively private; a fresh /proc; the masks
@@ -53,8 +54,8 @@ extern char **environ;
 
 int ctl_send(int ctl, char type, const char *text, int fd)
 {
-        char buf[RT_ERR_LEN + 1];
-        size_t n = text ? strnlen(text, RT_ERR_LEN) : 0;
+        char buf[RT_MSG_LEN + 1];
+        size_t n = text ? strnlen(text, RT_MSG_LEN) : 0;
         buf[0] = type;
         if (n)
                 memcpy(buf + 1, text, n);
@@ -242,12 +243,12 @@ static bool granted_at_or_below(const rt_launch *l, const char *loc)
         return false;
 }
 
-static void hide_control_sockets(rt_launch *l)
+static void hide_control_sockets(rt_launch *l, rt_realpath_cache *rc)
 {
         for (int i = 0; control_sockets[i]; i++) {
                 char real[PATH_MAX];
                 struct stat st;
-                if (!realpath(control_sockets[i], real) || lstat(real, &st) < 0)
+                if (!rt_realpath(rc, control_sockets[i], real) || lstat(real, &st) < 0)
                         continue; /* not on this host */
                 if (granted_at_or_below(l, control_sockets[i]) || granted_at_or_below(l, real))
                         continue;
@@ -264,6 +265,10 @@ static void mount_view(rt_launch *l)
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 refuse(l->ctl, "mount a fresh /proc: %s", strerror(errno));
         char buf[4096];
+        /* a mask mounted over one path does not change how the
+         * directories above the next ones resolve (no mask is a symbolic
+         * link), so one cache serves the whole view */
+        rt_realpath_cache rc = {0};
         for (uint32_t i = 0; i < l->b->nmounts; i++) {
                 const oshb_mount *m = &l->b->mounts[i];
                 const char *p = params_expand(l->params, m->param, m->path, buf, sizeof buf);
@@ -279,7 +284,7 @@ static void mount_view(rt_launch *l)
                                p, m->rule_id, strerror(errno));
                 /* a symlink on the way could be swapped by the agent */
                 char real[PATH_MAX];
-                if (!realpath(p, real) || strcmp(real, p) != 0)
+                if (!rt_realpath(&rc, p, real) || strcmp(real, p) != 0)
                         refuse(l->ctl,
                                "mask %s (rule %u) goes through a symbolic link; name the real "
                                "path in the policy",
@@ -289,7 +294,8 @@ static void mount_view(rt_launch *l)
                         refuse(l->ctl, "mask %s (rule %u): mount: %s", p, m->rule_id,
                                strerror(errno));
         }
-        hide_control_sockets(l);
+        hide_control_sockets(l, &rc);
+        rt_realpath_cache_free(&rc);
 }
 
 /* ---- the network namespace ---- */
@@ -458,7 +464,7 @@ static void agent_exec(rt_launch *l)
         if (rlimits_apply(l->b, err, sizeof err) < 0)
                 refuse(l->ctl, "%s", err);
         int listener = -1;
-        if (seccomp_apply_ctl(l->b, l->audit_fd >= 0, l->ctl, &listener, err, sizeof err) < 0)
+        if (seccomp_apply_ctl(l->b, l->audit, l->ctl, &listener, err, sizeof err) < 0)
                 refuse(l->ctl, "%s", err);
         /* from here on every call goes through the filter */
         if (listener >= 0 && ctl_send(l->ctl, 'N', NULL, listener) < 0)
@@ -534,13 +540,53 @@ static void reap(rt_launch *l, pid_t agent, const sigset_t *set)
         }
 }
 
+/* What osh-run decided after the clone: each parameter's value ('V'),
+ * then 'P'.  Anything else, or EOF (osh-run refused and kills PID 1),
+ * ends PID 1 here. */
+static void receive_launch(rt_launch *l)
+{
+        static rt_params params;
+        static char buf[RT_MSG_LEN + 2];
+        int fd;
+        for (;;) {
+                ssize_t n = ctl_recv(l->ctl, buf, sizeof buf, &fd);
+                if (fd >= 0)
+                        close(fd);
+                if (n < 1 || (buf[0] != 'V' && buf[0] != 'P'))
+                        _exit(OSH_EXIT_REFUSED);
+                if (buf[0] == 'P')
+                        break;
+                if ((uint32_t)params.n >= l->b->nparams)
+                        _exit(OSH_EXIT_REFUSED);
+                char *v = strdup(buf + 1);
+                if (!v)
+                        refuse(l->ctl, "parameters: out of memory");
+                params.names[params.n] = l->b->params[params.n].name;
+                params.values[params.n] = params.owned[params.n] = v;
+                params.n++;
+        }
+        int abi, audit;
+        unsigned uid, gid;
+        if ((uint32_t)params.n != l->b->nparams ||
+            sscanf(buf + 1, "%d %d %u %u", &abi, &audit, &uid, &gid) != 4)
+                _exit(OSH_EXIT_REFUSED);
+        l->params = &params;
+        l->kernel.landlock_abi = abi;
+        l->audit = audit != 0;
+        l->uid_inside = uid;
+        l->gid_inside = gid;
+}
+
 void sandbox_init(rt_launch *l)
 {
-        char buf[64];
         int fd;
-        /* wait for the id maps */
-        if (ctl_recv(l->ctl, buf, sizeof buf, &fd) < 1 || buf[0] != 'M')
-                _exit(OSH_EXIT_REFUSED);
+        /* osh-run cloned PID 1 right after reading the bundle; it decides
+         * the rest meanwhile ('V', 'P') and, rootless, writes the id maps:
+         * creating namespaces and mounting need only the capabilities a new
+         * user namespace starts with, and nothing here creates a file.
+         * PID 1 changes no ids and forks nothing before 'G', which comes
+         * after the maps.  Should osh-run refuse or die, its end of the
+         * control socket closes and PID 1 exits at its next read. */
         if (l->ctl > 3)
                 syscall(SYS_close_range, 3, l->ctl - 1, 0);
         syscall(SYS_close_range, l->ctl + 1, ~0U, 0);
@@ -548,14 +594,10 @@ void sandbox_init(rt_launch *l)
                 refuse(l->ctl, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
         /* osh-run cloned PID 1 into the new pid (and user) namespace only:
          * the others, the network namespace above all (the costliest to
-         * create), are made here, while osh-run makes the cgroup leaf */
+         * create), are made here, while osh-run decides the rest */
         if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
                 refuse(l->ctl, "unshare the mount, network, ipc and uts namespaces: %s",
                        strerror(errno));
-        /* rootless, PID 1 has the agent's uid: keep /proc/1 (osh-run's
-         * environment, its memory) out of the agent's reach */
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-                refuse(l->ctl, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
         const char *host = l->b->process.hostname ? l->b->process.hostname : "osh-sandbox";
         if (sethostname(host, strlen(host)) < 0)
                 refuse(l->ctl, "sethostname %s: %s", host, strerror(errno));
@@ -566,6 +608,7 @@ void sandbox_init(rt_launch *l)
                         refuse(l->ctl, "send the proxy listener: %s", strerror(errno));
                 close(s);
         }
+        receive_launch(l);
         mount_view(l);
         /* into the cgroup leaf (osh-run made it meanwhile): each 'C' is a
          * cgroup v1 leaf's `tasks` file, opened by osh-run, where PID 1
@@ -585,6 +628,12 @@ void sandbox_init(rt_launch *l)
                                cbuf + 1, strerror(errno));
                 close(fd);
         }
+        /* rootless, PID 1 has the agent's uid: keep /proc/1 (osh-run's
+         * environment, its memory) out of the agent's reach.  Not before
+         * 'G': a process that is not dumpable has its /proc files owned by
+         * root, so osh-run, rootless, could not write its id maps. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                refuse(l->ctl, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
         /* now inside the cgroup leaf: make it the root of what the agent sees */
         if (unshare(CLONE_NEWCGROUP) < 0)
                 refuse(l->ctl, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));

@@ -10,11 +10,15 @@
  *                                 osh-run starts osh-proxy on it at the
  *                                 first queued connection
  *                      'N' + fd   the seccomp notification listener (agent)
- *   outside -> inside  'M'        uid/gid maps written: create the other
- *                                 namespaces and the mount view
+ *   outside -> inside  'V' text   a parameter's resolved value, in the
+ *                                 bundle's order
+ *                      'P' text   "ABI AUDIT UID GID": the kernel's Landlock
+ *                                 ABI, --audit on (1) or off (0), the
+ *                                 agent's ids; every parameter has come
  *                      'C' + fd   a cgroup v1 leaf's tasks file: PID 1
  *                                 moves itself in (writes "0")
- *                      'G'        cgroup done: fork the agent
+ *                      'G'        id maps written, cgroup done: fork
+ *                                 the agent
  */
 #ifndef OSH_SANDBOX_H
 #define OSH_SANDBOX_H
@@ -32,14 +36,16 @@ typedef struct rt_launch {
         const oshb_bundle *b;
         rt_params *params;
         rt_kernel kernel;
-        int audit_fd;     /* -1: no audit */
+        int audit_fd;     /* -1: no audit (osh-run's side) */
+        bool audit;       /* --audit: errno and log rules notify instead */
         char **argv;      /* COMMAND ARGS... */
         int ctl;          /* this side's control socket */
         uid_t uid_inside; /* the agent's ids */
         gid_t gid_inside;
 } rt_launch;
 
-/* Control messages (sandbox.c). */
+/* Control messages (sandbox.c): the text is at most RT_MSG_LEN bytes. */
+#define RT_MSG_LEN (PATH_MAX + 32)
 int ctl_send(int ctl, char type, const char *text, int fd);
 /* Receive one message: returns its length (type byte included), 0 on EOF,
  * -1 on error; *fd gets a passed fd or -1. */
