@@ -591,7 +591,7 @@ static void receive_launch(rt_launch *l)
                         _exit(OSH_EXIT_REFUSED);
                 if (buf[0] == 'P')
                         break;
-                if ((uint32_t)params.n >= l->b->nparams)
+                if ((uint32_t)params.n >= l->b->nparams || params.n >= OSHB_MAX_PARAMS)
                         _exit(OSH_EXIT_REFUSED);
                 char *v = strdup(buf + 1);
                 if (!v)
