@@ -15,6 +15,11 @@
  *
  *   launch_bench --paired RUNS WARMUP BASE -- COMMAND ARGS...
  *       ->   "MEDIAN_DIFF_US P25_US P75_US FAILED"
+ *
+ * LAUNCH_GAP_MS=N in the environment: an untimed pause of N ms before
+ * each timed run, so that a launch is timed alone rather than beside the
+ * kernel's asynchronous teardown of the one before (a network namespace
+ * is dismantled by a kernel worker after its last process exits).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -37,6 +42,14 @@ static int cmp(const void *a, const void *b)
 {
         double x = *(const double *)a, y = *(const double *)b;
         return (x > y) - (x < y);
+}
+
+static void gap(void)
+{
+        const char *g = getenv("LAUNCH_GAP_MS");
+        int ms = g ? atoi(g) : 0;
+        if (ms > 0)
+                usleep((useconds_t)ms * 1000);
 }
 
 /* One fork + exec + wait; returns the exit status (or -1). */
@@ -87,6 +100,7 @@ static int paired(int argc, char **argv)
                 double tb = 0, tc = 0;
                 for (int k = 0; k < 2; k++) {
                         bool is_cmd = (k == 0) == (i % 2 == 1);
+                        gap();
                         double a = now_us();
                         if (run(is_cmd ? cmd : base) != 0)
                                 failed++;
@@ -116,6 +130,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < warm; i++)
                 run(argv + 3);
         for (int i = 0; i < runs; i++) {
+                gap();
                 double a = now_us();
                 if (run(argv + 3) != 0)
                         failed++;
