@@ -65,6 +65,12 @@ bool eval_cond(const ir_cond *c, const uint64_t args[6]);
 bool eval_request(const ir_policy *p, const eval_params *env, const char *request, eval_result *out,
                   char *err, size_t errlen, arena *a);
 
+/* Parse a connect, bind or http request of that syntax into q (its
+ * strings in a): EVAL_NET_*, 0 when the request is of another kind, -1
+ * with a message in err when it is malformed. */
+enum { EVAL_NET_CONNECT = 1, EVAL_NET_BIND, EVAL_NET_HTTP };
+int eval_parse_net_request(const char *request, net_request *q, char *err, size_t errlen, arena *a);
+
 const char *eval_layer_name(eval_layer l);
 
 /* The special address ranges (loopback, link-local and so metadata,

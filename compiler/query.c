@@ -262,6 +262,55 @@ static unsigned right_named(const char *s)
         return 0;
 }
 
+/* A connect, bind or http request in tok[0..n) into q: its EVAL_NET_*
+ * kind, 0 when tok is not one, -1 (message in err) when malformed. */
+static int parse_net_tokens(char **tok, int n, net_request *q, char *err, size_t errlen, arena *a)
+{
+        if (!strcmp(tok[0], "connect") || !strcmp(tok[0], "bind")) {
+                if (n < 2) {
+                        snprintf(err, errlen, "%s needs HOST:PORT", tok[0]);
+                        return -1;
+                }
+                if (!parse_hostport(tok[1], q, err, errlen, NULL) ||
+                    !parse_net_options(tok, n, 2, q, err, errlen))
+                        return -1;
+                if (tok[0][0] == 'c')
+                        return EVAL_NET_CONNECT;
+                if (!q->has_addr) {
+                        snprintf(err, errlen, "bind takes an address, not a host name");
+                        return -1;
+                }
+                return EVAL_NET_BIND;
+        }
+        if (!strcmp(tok[0], "http")) {
+                char *rest;
+                if (n < 3) {
+                        snprintf(err, errlen, "http needs METHOD HOST:PORT/PATH");
+                        return -1;
+                }
+                q->method = tok[1];
+                if (!parse_hostport(tok[2], q, err, errlen, &rest) ||
+                    !parse_net_options(tok, n, 3, q, err, errlen))
+                        return -1;
+                q->path = rest ? arena_printf(a, "/%s", rest + 1) : "/";
+                return EVAL_NET_HTTP;
+        }
+        return 0;
+}
+
+int eval_parse_net_request(const char *request, net_request *q, char *err, size_t errlen, arena *a)
+{
+        char *buf = arena_strdup(a, request);
+        char *tok[MAXTOK];
+        int n = split_words(buf, tok);
+        memset(q, 0, sizeof(*q));
+        if (n == 0) {
+                snprintf(err, errlen, "empty request");
+                return -1;
+        }
+        return parse_net_tokens(tok, n, q, err, errlen, a);
+}
+
 bool eval_request(const ir_policy *p, const eval_params *env, const char *request, eval_result *out,
                   char *err, size_t errlen, arena *a)
 {
@@ -289,38 +338,16 @@ bool eval_request(const ir_policy *p, const eval_params *env, const char *reques
                 *out = eval_fs(p, env, right, tok[1]);
                 return true;
         }
-        if (!strcmp(tok[0], "connect") || !strcmp(tok[0], "bind")) {
-                if (n < 2) {
-                        snprintf(err, errlen, "%s needs HOST:PORT", tok[0]);
-                        return false;
-                }
-                if (!parse_hostport(tok[1], &q, err, errlen, NULL) ||
-                    !parse_net_options(tok, n, 2, &q, err, errlen))
-                        return false;
-                if (tok[0][0] == 'b') {
-                        if (!q.has_addr) {
-                                snprintf(err, errlen, "bind takes an address, not a host name");
-                                return false;
-                        }
-                        *out = eval_bind(p, &q);
-                } else {
-                        *out = eval_connect(p, env, &q);
-                }
-                return true;
-        }
-        if (!strcmp(tok[0], "http")) {
-                char *rest;
-                if (n < 3) {
-                        snprintf(err, errlen, "http needs METHOD HOST:PORT/PATH");
-                        return false;
-                }
-                q.method = tok[1];
-                if (!parse_hostport(tok[2], &q, err, errlen, &rest) ||
-                    !parse_net_options(tok, n, 3, &q, err, errlen))
-                        return false;
-                q.path = rest ? arena_printf(a, "/%s", rest + 1) : "/";
+        int kind = parse_net_tokens(tok, n, &q, err, errlen, a);
+        if (kind < 0)
+                return false;
+        if (kind == EVAL_NET_BIND)
+                *out = eval_bind(p, &q);
+        else if (kind == EVAL_NET_CONNECT)
+                *out = eval_connect(p, env, &q);
+        else if (kind == EVAL_NET_HTTP)
                 *out = eval_http(p, env, &q);
+        if (kind)
                 return true;
-        }
         return query_syscall(p, env, tok, n, out, err, errlen);
 }
