@@ -17,6 +17,12 @@
  * path) and folded into the keys.  The URL path runs through a DFA over
  * every glob, the method through one over every method name.  The keys
  * then give the verdict exactly as proxy_match.c does.
+ *
+ * What grows with the rules without being an automaton's top is data the
+ * code reads through osh_decide's second argument (native_abi.h): the
+ * rules' records and candidate lists, the host automaton beyond its
+ * first lm_code_states states, an address tree's subtrees below
+ * lm_tree_part intervals.  LLVM's time is per instruction it compiles.
  */
 #include "llvm_matcher.h"
 #include "../runtime/native_abi.h"
@@ -521,6 +527,38 @@ static void st_free(strtab *t)
         memset(t, 0, sizeof(*t));
 }
 
+enum {
+        F_DENY,
+        F_PLAIN,
+        F_L7R,
+        F_REFUSED,
+        F_HDENY,
+        F_HALLOW,
+        F_SPECIAL,
+        F_SELF,
+        F_ANC,
+        F_MMASK,
+        F_PORT,
+        F_HTTP,
+        F_PSELF,
+        F_PANC,
+        F_DATA,
+        F_GLOBS,
+        F__N
+};
+
+/* The data block: rule records, candidate lists. */
+typedef struct gdata {
+        uint8_t *data;
+        size_t dlen, dcap;
+        setpool lists;      /* candidate lists, encoded */
+        uint32_t *list_off; /* each one's offset in data */
+        int nlist_off;
+} gdata;
+
+/* The decision's state: its fields (the keys, the ids the automata give,
+ * the request's values every check reads, the data block). */
+
 typedef struct gen {
         const oshb_proxy *px;
         char *err;
@@ -543,12 +581,12 @@ typedef struct gen {
         LLVMValueRef pos, deny, plain, l7r, refused, hdeny, hallow, special, self_id, anc_mask,
             mmask, globbits, j;
         LLVMValueRef port, param_self, param_anc, http, flags;
-        LLVMTypeRef state_t, rule_fty, side_fty;
-        LLVMValueRef st; /* the current function's state pointer */
-        LLVMValueRef
-            *rules_fn; /* per rule: the function checking it, void (state *, i1 passes, i32 rule) */
-        LLVMValueRef simple_fn;
-        LLVMTypeRef simple_fty, cluster_fty;
+        LLVMTypeRef state_t, side_fty, check_fty, cluster_fty;
+        LLVMValueRef st;       /* the current function's state pointer */
+        LLVMValueRef check_fn; /* void check(state *, i32 list, i1 dyn) */
+        LLVMValueRef walk_fn;  /* void host_walk(state *, i8 *host, i64 pos, i32 state) */
+        LLVMTypeRef walk_fty;
+        struct gdata *gd; /* the data block (shared by the copies of gen) */
 } gen;
 
 static bool gen_fail(gen *g, const char *fmt, ...)
@@ -665,17 +703,7 @@ static LLVMValueRef field_at(gen *g, size_t off, LLVMTypeRef t, LLVMValueRef i)
         return load(g, t, p);
 }
 
-/* *v = cond && key < *v ? key : *v (the first, in table order). */
-static void keep_min(gen *g, LLVMValueRef v, LLVMValueRef cond, uint64_t key)
-{
-        LLVMValueRef old = load(g, g->i64, v);
-        LLVMValueRef k = c64(g, key);
-        LLVMValueRef lt = LLVMBuildICmp(g->b, LLVMIntULT, k, old, "");
-        LLVMValueRef take = LLVMBuildAnd(g->b, cond, lt, "");
-        LLVMBuildStore(g->b, LLVMBuildSelect(g->b, take, k, old, ""), v);
-}
-
-/* keep_min with a key known only at run time. */
+/* *v = cond && k < *v ? k : *v (the first, in table order). */
 static void keep_min_v(gen *g, LLVMValueRef v, LLVMValueRef cond, LLVMValueRef k)
 {
         LLVMValueRef old = load(g, g->i64, v);
@@ -684,10 +712,14 @@ static void keep_min_v(gen *g, LLVMValueRef v, LLVMValueRef cond, LLVMValueRef k
         LLVMBuildStore(g->b, LLVMBuildSelect(g->b, take, k, old, ""), v);
 }
 
+static LLVMValueRef mask_test_v(gen *g, LLVMValueRef word, LLVMValueRef mask)
+{
+        return LLVMBuildICmp(g->b, LLVMIntNE, LLVMBuildAnd(g->b, word, mask, ""), c64(g, 0), "");
+}
+
 static LLVMValueRef mask_test(gen *g, LLVMValueRef word, uint64_t mask)
 {
-        return LLVMBuildICmp(g->b, LLVMIntNE, LLVMBuildAnd(g->b, word, c64(g, mask), ""), c64(g, 0),
-                             "");
+        return mask_test_v(g, word, c64(g, mask));
 }
 
 /* ---- automata as code ---- */
@@ -695,6 +727,29 @@ static LLVMValueRef mask_test(gen *g, LLVMValueRef word, uint64_t mask)
 enum acc_mode { ACC_SELF_BIN, ACC_ANC_BIN, ACC_METHOD, ACC_GLOB, ACC_HOST };
 
 static void emit_candidates(gen *g, const int *rules, int n, int special);
+static uint32_t candidate_list(gen *g, const int *rules, int n, int special);
+static void emit_check(gen *g, uint32_t list, bool dyn);
+static void emit_check_at(gen *g, LLVMValueRef list, bool dyn, LLVMBasicBlockRef out);
+
+#define NO_REF 0xffffffffu
+
+/* The candidate list of the host rules of the patterns in acc (NO_REF:
+ * none). */
+static uint32_t *host_dfa_data(gen *g, const dfa *d);
+
+static uint32_t host_list(gen *g, const ivec *acc)
+{
+        ivec rules = {0};
+        for (int i = 0; i < acc->n; i++) {
+                const ivec *hr = &g->host_rules[acc->v[i]];
+                for (int k = 0; k < hr->n; k++)
+                        iv_push(&rules, hr->v[k]);
+        }
+        iv_sort_unique(&rules);
+        uint32_t list = candidate_list(g, rules.v, rules.n, -2);
+        free(rules.v);
+        return list;
+}
 
 /* The code at the end of the input in a state accepting acc (NULL: none). */
 static void emit_accept(gen *g, int mode, const ivec *acc)
@@ -731,15 +786,9 @@ static void emit_accept(gen *g, int mode, const ivec *acc)
                 break;
         case ACC_HOST:
                 if (acc) {
-                        ivec rules = {0};
-                        for (int i = 0; i < acc->n; i++) {
-                                const ivec *hr = &g->host_rules[acc->v[i]];
-                                for (int k = 0; k < hr->n; k++)
-                                        iv_push(&rules, hr->v[k]);
-                        }
-                        iv_sort_unique(&rules);
-                        emit_candidates(g, rules.v, rules.n, -2);
-                        free(rules.v);
+                        uint32_t list = host_list(g, acc);
+                        if (list != NO_REF)
+                                emit_check(g, list, true);
                 }
                 break;
         }
@@ -756,19 +805,25 @@ static bool chain_state(const dstate *s)
 
 #define CHAIN_MAX 64
 
-/* A large DFA is cut into functions of at most CLUSTER_STATES states (LLVM
+/* A large DFA is cut into functions of at most lm_cluster_states states (LLVM
  * grows faster than linearly on one function of tens of thousands of
  * blocks); a transition into another cluster is a tail call of it with
  * the position and the state. */
-#define CLUSTER_STATES 512
-#define RULES_PART 256
+int lm_cluster_states = 512;
+
+/* The host automaton's states beyond the first lm_code_states reached from
+ * its start (the top of the names' trie, where most hosts go through) are
+ * data, run by one loop (host_walk): LLVM's cost is per state of code
+ * (about 1 ms each on a small shared host), the deep states are each
+ * reached by few names. */
+int lm_code_states = 2048;
 
 typedef struct cluster {
         gen bound; /* the generator bound to the cluster's function */
         LLVMValueRef fn, ptr, len, sw;
         LLVMBasicBlockRef none, *ab;
         ivec todo;
-        int count;
+        int count, emitted;
 } cluster;
 
 typedef struct dfa_emit {
@@ -783,6 +838,10 @@ typedef struct dfa_emit {
         int ncl, cur;
         int *cl_of, *stub_owner, *entered;
         LLVMBasicBlockRef *stub;
+        /* the host automaton beyond its first lm_code_states states: data */
+        uint32_t *data_off; /* each state's record in the data (NULL: all code) */
+        int *part;          /* each state's cluster by breadth-first rank, -1: data */
+        int *part_cl;       /* the cluster made for each part, -1: none yet */
 } dfa_emit;
 
 static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t);
@@ -888,6 +947,34 @@ static void emit_state(gen *g, dfa_emit *e, int i, LLVMBasicBlockRef fin)
                 LLVMAddCase(sw, LLVMConstInt(g->i8, s->bytes[k], 0), state_block(g, e, s->to[k]));
 }
 
+/* The code part of a large host automaton: its first lm_code_states states
+ * breadth first from the start, in clusters of lm_cluster_states by rank. */
+static void code_parts(dfa_emit *e)
+{
+        const dfa *d = e->d;
+        e->part = xrealloc(NULL, sizeof(int) * (size_t)d->n);
+        int nparts = (lm_code_states + lm_cluster_states - 1) / lm_cluster_states;
+        e->part_cl = xrealloc(NULL, sizeof(int) * (size_t)nparts);
+        for (int i = 0; i < nparts; i++)
+                e->part_cl[i] = -1;
+        for (int i = 0; i < d->n; i++)
+                e->part[i] = -1;
+        int *queue = xrealloc(NULL, sizeof(int) * (size_t)lm_code_states), n = 0;
+        queue[n] = 0;
+        e->part[0] = n++ / lm_cluster_states;
+        for (int q = 0; q < n; q++) {
+                const dstate *s = &d->st[queue[q]];
+                for (int k = -1; k < s->nbytes && n < lm_code_states; k++) {
+                        int t = k < 0 ? s->other : s->to[k];
+                        if (t >= 0 && e->part[t] < 0) {
+                                queue[n] = t;
+                                e->part[t] = n++ / lm_cluster_states;
+                        }
+                }
+        }
+        free(queue);
+}
+
 /* Run d over len bytes at ptr (right to left when reverse), then continue
  * at cont.  States are emitted from the start as they are reached, so the
  * inside of a compared chain has no block of its own. */
@@ -902,8 +989,15 @@ static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, b
         e.reverse = reverse;
         e.sb = calloc((size_t)d->n + 1, sizeof(LLVMBasicBlockRef));
         e.mode = mode;
-        if (d->n > CLUSTER_STATES) {
+        if (d->n > lm_cluster_states) {
+                if (mode == ACC_HOST && d->n > lm_code_states) {
+                        e.data_off = host_dfa_data(g, d);
+                        code_parts(&e);
+                }
                 emit_dfa_clustered(g, &e, cont);
+                free(e.data_off);
+                free(e.part);
+                free(e.part_cl);
                 free(e.sb);
                 return;
         }
@@ -940,6 +1034,7 @@ static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, b
 
 static LLVMValueRef new_function(gen *g, const char *name, LLVMTypeRef fty, bool internal);
 static void bind_state(gen *g, LLVMValueRef st);
+static LLVMValueRef state_field(gen *g, int f);
 
 static void switch_binding(gen *g, const gen *to)
 {
@@ -978,12 +1073,43 @@ static int new_cluster(gen *g, dfa_emit *e)
         return e->ncl++;
 }
 
+/* A block of the current cluster going on at state t in the data: a tail
+ * call of the walker (host_walk). */
+static LLVMBasicBlockRef data_state_block(gen *g, dfa_emit *e, int t)
+{
+        if (e->stub_owner[t] == e->cur + 1)
+                return e->stub[t];
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+        e->stub[t] = block(g, "data");
+        LLVMPositionBuilderAtEnd(g->b, e->stub[t]);
+        LLVMValueRef args[4] = {g->st, e->ptr, load(g, g->i64, g->pos), c32(g, e->data_off[t])};
+        LLVMValueRef call = LLVMBuildCall2(g->b, g->walk_fty, g->walk_fn, args, 4, "");
+        LLVMSetTailCall(call, 1);
+        LLVMBuildRetVoid(g->b);
+        LLVMPositionBuilderAtEnd(g->b, here);
+        e->stub_owner[t] = e->cur + 1;
+        return e->stub[t];
+}
+
 /* State t's block seen from the current cluster: its own block, or a
  * block tail-calling the cluster that holds it. */
 static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t)
 {
         cluster *cur = &e->cl[e->cur];
-        if (e->cl_of[t] < 0 && cur->count < CLUSTER_STATES) {
+        if (e->data_off && e->part[t] < 0)
+                return data_state_block(g, e, t);
+        if (e->data_off && e->cl_of[t] < 0) { /* its part's cluster */
+                int w = e->part[t];
+                if (e->part_cl[w] < 0)
+                        e->part_cl[w] = new_cluster(g, e);
+                int k = e->part_cl[w];
+                cur = &e->cl[e->cur];
+                e->cl_of[t] = k;
+                e->cl[k].count++;
+                e->sb[t] = LLVMAppendBasicBlockInContext(g->ctx, e->cl[k].fn, "s");
+                iv_push(&e->cl[k].todo, t);
+        }
+        if (e->cl_of[t] < 0 && cur->count < lm_cluster_states) {
                 e->cl_of[t] = e->cur;
                 cur->count++;
                 e->sb[t] = block(g, "s");
@@ -1019,6 +1145,34 @@ static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t)
         return e->stub[t];
 }
 
+/* Emit the states queued on the current cluster since it was last
+ * emitted, in its function. */
+static void emit_cluster(gen *g, dfa_emit *e)
+{
+        const dfa *d = e->d;
+        switch_binding(g, &e->cl[e->cur].bound);
+        e->ptr = e->cl[e->cur].ptr;
+        e->len = e->cl[e->cur].len;
+        e->none = e->cl[e->cur].none;
+        for (; e->cl[e->cur].emitted < e->cl[e->cur].todo.n; e->cl[e->cur].emitted++) {
+                cluster *c = &e->cl[e->cur];
+                int i = c->todo.v[c->emitted];
+                const dstate *s = &d->st[i];
+                LLVMBasicBlockRef fin = c->none;
+                if (s->acc >= 0) {
+                        if (!c->ab[s->acc]) {
+                                c->ab[s->acc] = block(g, "accept");
+                                LLVMPositionBuilderAtEnd(g->b, c->ab[s->acc]);
+                                emit_accept(g, e->mode, &d->accs.sets[s->acc]);
+                                LLVMBuildRetVoid(g->b);
+                        }
+                        fin = c->ab[s->acc];
+                }
+                emit_state(g, e, i, fin);
+                g->dfa_states++;
+        }
+}
+
 /* emit_dfa for a large DFA: clusters, the first entered with state 0. */
 static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont)
 {
@@ -1033,6 +1187,8 @@ static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont)
                 e->cl_of[i] = -1;
         gen outer = *g;
         int first = new_cluster(g, e);
+        if (e->part_cl)
+                e->part_cl[0] = first;
         e->cl_of[0] = first;
         e->cl[first].count = 1;
         e->sb[0] = LLVMAppendBasicBlockInContext(g->ctx, e->cl[first].fn, "s");
@@ -1042,28 +1198,13 @@ static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont)
         LLVMValueRef args[5] = {g->st, e->ptr, e->len, e->reverse ? e->len : c64(g, 0), c32(g, 0)};
         LLVMBuildCall2(g->b, g->cluster_fty, e->cl[first].fn, args, 5, "");
         LLVMBuildBr(g->b, cont);
-        for (e->cur = 0; e->cur < e->ncl; e->cur++) {
-                switch_binding(g, &e->cl[e->cur].bound);
-                e->ptr = e->cl[e->cur].ptr;
-                e->len = e->cl[e->cur].len;
-                e->none = e->cl[e->cur].none;
-                for (int q = 0; q < e->cl[e->cur].todo.n; q++) {
-                        cluster *c = &e->cl[e->cur];
-                        int i = c->todo.v[q];
-                        const dstate *s = &d->st[i];
-                        LLVMBasicBlockRef fin = c->none;
-                        if (s->acc >= 0) {
-                                if (!c->ab[s->acc]) {
-                                        c->ab[s->acc] = block(g, "accept");
-                                        LLVMPositionBuilderAtEnd(g->b, c->ab[s->acc]);
-                                        emit_accept(g, e->mode, &d->accs.sets[s->acc]);
-                                        LLVMBuildRetVoid(g->b);
-                                }
-                                fin = c->ab[s->acc];
-                        }
-                        emit_state(g, e, i, fin);
-                        g->dfa_states++;
-                }
+        /* until every cluster's states are emitted (a state may join a
+         * cluster already done: the parts of a large host automaton) */
+        for (bool more = true; more;) {
+                more = false;
+                for (e->cur = 0; e->cur < e->ncl; e->cur++)
+                        if (e->cl[e->cur].emitted < e->cl[e->cur].todo.n)
+                                more = true, emit_cluster(g, e);
         }
         switch_binding(g, &outer);
         LLVMPositionBuilderAtEnd(g->b, cont);
@@ -1092,149 +1233,399 @@ static bool run_automaton(gen *g, nfa *a, LLVMValueRef ptr, LLVMValueRef len, bo
         return ok;
 }
 
-/* ---- rules ---- */
+/* ---- rules: per-rule constants and candidate lists as data ----
+ *
+ * The code reads them from the data block the loader passes osh_decide
+ * (native_abi.h): read-only, never executable, no relocation either.
+ * Every integer little-endian (the generator's and the code's host).
+ *
+ *   rule record (RREC bytes, rule i at i * RREC):
+ *     0 u64 key (table index << 32 | rule id)   8 u16 port_lo   10 u16 port_hi
+ *     12 u32 flags (RF_*)   16 u32 number of literal binaries   20 u32 their offset
+ *     (u32 literal ids)   24 u32 number of http rules   28 u32 their offset
+ *     32 u64 mask of parameter binaries   40 u64 mask of `and children` literals
+ *   http rule (L7REC bytes):
+ *     0 u64 key (ordinal << 32 | id)   8 u64 method mask (0: any)
+ *     16 u32 glob index   20 u32 1 for deny
+ *   candidate list: u32 n, then n u32 (table index << 1 | may reach the
+ *     address), rules in table order */
+
+#define RREC 48
+#define L7REC 24
+enum { RF_DENY = 1, RF_L7 = 2, RF_CHILDREN = 4, RF_FROM = 8 };
 
 static uint64_t rule_key(const oshb_proxy *px, int i)
 {
         return (uint64_t)i << 32 | px->rules[i].id;
 }
 
-/* Does the caller (or, with `and children`, an ancestor) match r's
- * `from` list? */
-static LLVMValueRef binaries_ok(gen *g, const oshb_proxy_rule *r)
+static void put16(uint8_t *p, uint16_t v)
 {
-        if (r->nbinaries == 0)
-                return LLVMConstInt(g->i1, 1, 0);
-        LLVMValueRef ok = LLVMConstInt(g->i1, 0, 0);
-        uint64_t pmask = 0, amask = 0;
-        LLVMValueRef self = NULL;
-        for (uint32_t k = 0; k < r->nbinaries; k++) {
-                const char *bin = r->binaries[k];
-                if (bin[0] == '$') {
-                        pmask |= 1ull << st_index(&g->pbins, bin);
-                        continue;
-                }
-                int id = st_index(&g->lits, bin);
-                if (!self)
-                        self = load(g, g->i32, g->self_id);
-                ok = LLVMBuildOr(
-                    g->b, ok, LLVMBuildICmp(g->b, LLVMIntEQ, self, c32(g, (uint32_t)id), ""), "");
-                if (r->children)
-                        amask |= 1ull << g->lit_abit[id];
-        }
-        if (pmask) {
-                ok = LLVMBuildOr(g->b, ok, mask_test(g, g->param_self, pmask), "");
-                if (r->children)
-                        ok = LLVMBuildOr(g->b, ok, mask_test(g, g->param_anc, pmask), "");
-        }
-        if (amask)
-                ok = LLVMBuildOr(g->b, ok, mask_test(g, load(g, g->i64, g->anc_mask), amask), "");
-        return ok;
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
 }
 
-/* The http rules of an admitting rule r (cond: r matches, passes, and
- * the request is plain HTTP). */
-static void emit_l7(gen *g, int ri, LLVMValueRef cond)
+static void put32(uint8_t *p, uint32_t v)
 {
-        const oshb_proxy_rule *r = &g->px->rules[ri];
-        LLVMValueRef mm = NULL;
-        for (uint32_t k = 0; k < r->nl7; k++) {
-                const oshb_l7 *h = &r->l7[k];
-                int gi = st_index(&g->globs, h->path);
-                LLVMValueRef idx = c32(g, (uint32_t)(gi / 64));
-                LLVMValueRef wp = LLVMBuildInBoundsGEP2(g->b, g->i64, g->globbits, &idx, 1, "");
-                LLVMValueRef m = mask_test(g, load(g, g->i64, wp), 1ull << (gi % 64));
-                if (h->nmethods) {
-                        uint64_t bits = 0;
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+        put32(p, (uint32_t)v);
+        put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Room for n more bytes at the end of the data, 8-aligned: their offset. */
+static uint32_t data_alloc(gen *g, size_t n)
+{
+        size_t off = (g->gd->dlen + 7) & ~(size_t)7;
+        if (off + n > g->gd->dcap) {
+                g->gd->dcap = (off + n) * 2 + 4096;
+                g->gd->data = xrealloc(g->gd->data, g->gd->dcap);
+        }
+        memset(g->gd->data + g->gd->dlen, 0, off + n - g->gd->dlen);
+        g->gd->dlen = off + n;
+        return (uint32_t)off;
+}
+
+/* The rule records, their literal binaries and http rules. */
+static void build_rule_data(gen *g)
+{
+        const oshb_proxy *px = g->px;
+        data_alloc(g, (size_t)px->nrules * RREC);
+        for (uint32_t i = 0; i < px->nrules; i++) {
+                const oshb_proxy_rule *r = &px->rules[i];
+                uint32_t flags = (r->deny ? RF_DENY : 0) | (r->nl7 ? RF_L7 : 0) |
+                                 (r->children ? RF_CHILDREN : 0) | (r->nbinaries ? RF_FROM : 0);
+                uint64_t pmask = 0, amask = 0;
+                uint32_t nlits = 0, lits = 0, l7 = 0;
+                for (uint32_t k = 0; k < r->nbinaries; k++)
+                        nlits += r->binaries[k][0] != '$';
+                if (nlits)
+                        lits = data_alloc(g, 4 * (size_t)nlits);
+                for (uint32_t k = 0, w = 0; k < r->nbinaries; k++) {
+                        const char *bin = r->binaries[k];
+                        if (bin[0] == '$') {
+                                pmask |= 1ull << st_index(&g->pbins, bin);
+                                continue;
+                        }
+                        int id = st_index(&g->lits, bin);
+                        put32(g->gd->data + lits + 4 * w++, (uint32_t)id);
+                        if (r->children)
+                                amask |= 1ull << g->lit_abit[id];
+                }
+                if (r->nl7)
+                        l7 = data_alloc(g, (size_t)r->nl7 * L7REC);
+                for (uint32_t k = 0; k < r->nl7; k++) {
+                        const oshb_l7 *h = &r->l7[k];
+                        uint8_t *p = g->gd->data + l7 + (size_t)k * L7REC;
+                        uint64_t mm = 0;
                         for (uint32_t q = 0; q < h->nmethods; q++)
-                                bits |= 1ull << st_index(&g->methods, h->methods[q]);
-                        if (!mm)
-                                mm = load(g, g->i64, g->mmask);
-                        m = LLVMBuildAnd(g->b, m, mask_test(g, mm, bits), "");
+                                mm |= 1ull << st_index(&g->methods, h->methods[q]);
+                        put64(p, (uint64_t)(g->l7_base[i] + (int)k) << 32 | h->id);
+                        put64(p + 8, mm);
+                        put32(p + 16, (uint32_t)st_index(&g->globs, h->path));
+                        put32(p + 20, h->deny);
                 }
-                uint64_t key = (uint64_t)(g->l7_base[ri] + (int)k) << 32 | h->id;
-                keep_min(g, h->deny ? g->hdeny : g->hallow, LLVMBuildAnd(g->b, cond, m, ""), key);
+                uint8_t *p = g->gd->data + (size_t)i * RREC;
+                put64(p, rule_key(px, (int)i));
+                put16(p + 8, r->port_lo);
+                put16(p + 10, r->port_hi);
+                put32(p + 12, flags);
+                put32(p + 16, nlits);
+                put32(p + 20, lits);
+                put32(p + 24, r->nl7);
+                put32(p + 28, l7);
+                put64(p + 32, pmask);
+                put64(p + 40, amask);
         }
 }
 
-/* The check of rule ri, one function called from every automaton state
- * and address leaf that names the rule: its port range and `from`
- * binaries, then its key folded into the state's (passes: the rule may
- * reach the address, given the refusal of special addresses). */
-static void emit_rule_body(gen *g, int ri, LLVMValueRef passes)
+/* The offset of a candidate list (entries encoded), each distinct list
+ * stored once. */
+static uint32_t list_offset(gen *g, const int *v, int n)
 {
-        const oshb_proxy_rule *r = &g->px->rules[ri];
-        uint64_t key = rule_key(g->px, ri);
-        LLVMValueRef cond = LLVMBuildAnd(
-            g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, LLVMConstInt(g->i16, r->port_lo, 0), ""),
-            LLVMBuildICmp(g->b, LLVMIntULE, g->port, LLVMConstInt(g->i16, r->port_hi, 0), ""), "");
-        cond = LLVMBuildAnd(g->b, cond, binaries_ok(g, r), "");
-        if (r->deny) {
-                keep_min(g, g->deny, cond, key);
-                return;
+        int id = sp_intern(&g->gd->lists, v, n);
+        if (id == g->gd->nlist_off) {
+                g->gd->list_off = xrealloc(g->gd->list_off, sizeof(uint32_t) * ((size_t)id + 1));
+                uint32_t off = data_alloc(g, 4 * ((size_t)n + 1));
+                put32(g->gd->data + off, (uint32_t)n);
+                for (int i = 0; i < n; i++)
+                        put32(g->gd->data + off + 4 + 4 * (size_t)i, (uint32_t)v[i]);
+                g->gd->list_off[g->gd->nlist_off++] = off;
         }
-        keep_min(g, g->refused, LLVMBuildAnd(g->b, cond, LLVMBuildNot(g->b, passes, ""), ""), key);
-        LLVMValueRef admit = LLVMBuildAnd(g->b, cond, passes, "");
-        keep_min(g, r->nl7 ? g->l7r : g->plain, admit, key);
-        if (r->nl7)
-                emit_l7(g, ri, LLVMBuildAnd(g->b, admit, g->http, ""));
+        return g->gd->list_off[id];
 }
 
-/* A rule without `from` and without http rules: its check is one shared
- * function given its port range, key and kind. */
-static bool simple_rule(const oshb_proxy_rule *r)
+/* The value of type t at byte offset off (an i64) from base. */
+static LLVMValueRef load_at(gen *g, LLVMValueRef base, LLVMValueRef off, LLVMTypeRef t)
 {
-        return r->nbinaries == 0 && r->nl7 == 0;
+        LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, base, &off, 1, "");
+        p = LLVMBuildBitCast(g->b, p, LLVMPointerType(t, 0), "");
+        LLVMValueRef v = LLVMBuildLoad2(g->b, t, p, "");
+        LLVMSetAlignment(v, 1);
+        return v;
 }
 
-/* void simple(state *, i1 passes, i16 lo, i16 hi, i64 key, i1 deny) */
-static void emit_simple_body(gen *g, LLVMValueRef fn)
+static LLVMValueRef add64(gen *g, LLVMValueRef a, uint64_t k)
 {
-        LLVMValueRef passes = LLVMGetParam(fn, 1), key = LLVMGetParam(fn, 4);
-        LLVMValueRef deny = LLVMGetParam(fn, 5);
-        LLVMValueRef cond =
-            LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, LLVMGetParam(fn, 2), ""),
-                         LLVMBuildICmp(g->b, LLVMIntULE, g->port, LLVMGetParam(fn, 3), ""), "");
-        keep_min_v(g, g->deny, LLVMBuildAnd(g->b, cond, deny, ""), key);
-        LLVMValueRef allow = LLVMBuildAnd(g->b, cond, LLVMBuildNot(g->b, deny, ""), "");
-        keep_min_v(g, g->refused, LLVMBuildAnd(g->b, allow, LLVMBuildNot(g->b, passes, ""), ""),
-                   key);
-        keep_min_v(g, g->plain, LLVMBuildAnd(g->b, allow, passes, ""), key);
+        return LLVMBuildAdd(g->b, a, c64(g, k), "");
 }
 
-/* Fold candidate rules (table indices, increasing) into the keys.
- * special: the prefix of the address's special range (-1: none) where it
- * is known here (an address leaf), -2 where it is the variable (hosts). */
-static void emit_candidates(gen *g, const int *rules, int n, int special)
+/* A counted loop: *i from 0 while < n; the builder is left in the body
+ * (the caller branches to the returned block to step). */
+static LLVMBasicBlockRef loop_begin(gen *g, LLVMValueRef i, LLVMValueRef n, LLVMBasicBlockRef done,
+                                    LLVMValueRef *iv)
 {
-        LLVMValueRef t = LLVMConstInt(g->i1, 1, 0), f = LLVMConstInt(g->i1, 0, 0);
-        LLVMValueRef dyn = NULL;
+        LLVMBasicBlockRef head = block(g, "loop"), body = block(g, "body"), step = block(g, "step");
+        LLVMBuildStore(g->b, c64(g, 0), i);
+        LLVMBuildBr(g->b, head);
+        LLVMPositionBuilderAtEnd(g->b, step);
+        LLVMBuildStore(g->b, add64(g, load(g, g->i64, i), 1), i);
+        LLVMBuildBr(g->b, head);
+        LLVMPositionBuilderAtEnd(g->b, head);
+        *iv = load(g, g->i64, i);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, *iv, n, ""), body, done);
+        LLVMPositionBuilderAtEnd(g->b, body);
+        return step;
+}
+
+static LLVMValueRef u32_at(gen *g, LLVMValueRef base, LLVMValueRef off)
+{
+        return LLVMBuildZExt(g->b, load_at(g, base, off, g->i32), g->i64, "");
+}
+
+static LLVMValueRef flag_set(gen *g, LLVMValueRef flags, uint64_t f)
+{
+        return mask_test(g, flags, f);
+}
+
+/* void check(state *, i32 list, i1 dyn): fold the rules of the candidate
+ * list at data offset list into the keys, as pm_decide_* would each of
+ * them: its port range, its `from` binaries, then by its kind; dyn: the
+ * rule may reach the address unless the state says it is special, else
+ * each entry says. */
+static void emit_check_fn(gen *g)
+{
+        LLVMValueRef fn = new_function(g, "check", g->check_fty, true);
+        bind_state(g, LLVMGetParam(fn, 0));
+        LLVMValueRef data = load(g, g->p8, state_field(g, F_DATA));
+        LLVMValueRef list = LLVMBuildZExt(g->b, LLVMGetParam(fn, 1), g->i64, "");
+        LLVMValueRef dyn = LLVMGetParam(fn, 2);
+        LLVMValueRef i = var(g, g->i64, NULL, "i"), k = var(g, g->i64, NULL, "k");
+        LLVMValueRef not_special =
+            LLVMBuildNot(g->b, LLVMBuildTrunc(g->b, load(g, g->i8, g->special), g->i1, ""), "");
+        LLVMValueRef n = u32_at(g, data, list);
+        LLVMBasicBlockRef exit = block(g, "exit");
+        LLVMValueRef iv;
+        LLVMBasicBlockRef next = loop_begin(g, i, n, exit, &iv);
+        LLVMValueRef e = u32_at(
+            g, data,
+            add64(g, LLVMBuildAdd(g->b, list, LLVMBuildShl(g->b, iv, c64(g, 2), ""), ""), 4));
+        LLVMValueRef passes =
+            LLVMBuildSelect(g->b, dyn, not_special, LLVMBuildTrunc(g->b, e, g->i1, ""), "");
+        LLVMValueRef rec =
+            LLVMBuildMul(g->b, LLVMBuildLShr(g->b, e, c64(g, 1), ""), c64(g, RREC), "");
+        LLVMValueRef lo = load_at(g, data, add64(g, rec, 8), g->i16);
+        LLVMValueRef hi = load_at(g, data, add64(g, rec, 10), g->i16);
+        LLVMValueRef port_ok = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, lo, ""),
+                                            LLVMBuildICmp(g->b, LLVMIntULE, g->port, hi, ""), "");
+        LLVMBasicBlockRef from = block(g, "from"), matched = block(g, "matched");
+        LLVMBasicBlockRef lits = block(g, "lits");
+        LLVMBuildCondBr(g->b, port_ok, from, next);
+        /* from: the masks, then the literal ids */
+        LLVMPositionBuilderAtEnd(g->b, from);
+        LLVMValueRef flags = u32_at(g, data, add64(g, rec, 12));
+        LLVMBasicBlockRef masks = block(g, "masks");
+        LLVMBuildCondBr(g->b, flag_set(g, flags, RF_FROM), masks, matched);
+        LLVMPositionBuilderAtEnd(g->b, masks);
+        LLVMValueRef pmask = load_at(g, data, add64(g, rec, 32), g->i64);
+        LLVMValueRef amask = load_at(g, data, add64(g, rec, 40), g->i64);
+        LLVMValueRef anc = LLVMBuildAnd(
+            g->b, g->param_anc,
+            LLVMBuildSelect(g->b, flag_set(g, flags, RF_CHILDREN), pmask, c64(g, 0), ""), "");
+        LLVMValueRef m = LLVMBuildOr(g->b, LLVMBuildAnd(g->b, g->param_self, pmask, ""), anc, "");
+        m = LLVMBuildOr(g->b, m, LLVMBuildAnd(g->b, load(g, g->i64, g->anc_mask), amask, ""), "");
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, m, c64(g, 0), ""), matched, lits);
+        LLVMPositionBuilderAtEnd(g->b, lits);
+        LLVMValueRef nlits = u32_at(g, data, add64(g, rec, 16));
+        LLVMValueRef lits_at = u32_at(g, data, add64(g, rec, 20));
+        LLVMValueRef self = LLVMBuildZExt(g->b, load(g, g->i32, g->self_id), g->i64, "");
+        LLVMValueRef kv;
+        LLVMBasicBlockRef lstep = loop_begin(g, k, nlits, next, &kv);
+        LLVMValueRef id =
+            u32_at(g, data, LLVMBuildAdd(g->b, lits_at, LLVMBuildShl(g->b, kv, c64(g, 2), ""), ""));
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, id, self, ""), matched, lstep);
+        /* matched: by kind */
+        LLVMPositionBuilderAtEnd(g->b, matched);
+        LLVMValueRef key = load_at(g, data, rec, g->i64);
+        LLVMValueRef t = LLVMConstInt(g->i1, 1, 0);
+        LLVMBasicBlockRef deny = block(g, "deny"), allow = block(g, "allow");
+        LLVMBasicBlockRef refused = block(g, "refused"), admit = block(g, "admit");
+        LLVMBasicBlockRef plain = block(g, "plain"), l7 = block(g, "l7"), l7run = block(g, "l7run");
+        LLVMBuildCondBr(g->b, flag_set(g, flags, RF_DENY), deny, allow);
+        LLVMPositionBuilderAtEnd(g->b, deny);
+        keep_min_v(g, g->deny, t, key);
+        LLVMBuildBr(g->b, next);
+        LLVMPositionBuilderAtEnd(g->b, allow);
+        LLVMBuildCondBr(g->b, passes, admit, refused);
+        LLVMPositionBuilderAtEnd(g->b, refused);
+        keep_min_v(g, g->refused, t, key);
+        LLVMBuildBr(g->b, next);
+        LLVMPositionBuilderAtEnd(g->b, admit);
+        LLVMBuildCondBr(g->b, flag_set(g, flags, RF_L7), l7, plain);
+        LLVMPositionBuilderAtEnd(g->b, plain);
+        keep_min_v(g, g->plain, t, key);
+        LLVMBuildBr(g->b, next);
+        LLVMPositionBuilderAtEnd(g->b, l7);
+        keep_min_v(g, g->l7r, t, key);
+        LLVMBuildCondBr(g->b, g->http, l7run, next);
+        /* the http rules: glob bit, method mask */
+        LLVMPositionBuilderAtEnd(g->b, l7run);
+        LLVMValueRef nl7 = u32_at(g, data, add64(g, rec, 24));
+        LLVMValueRef l7_at = u32_at(g, data, add64(g, rec, 28));
+        LLVMValueRef hv;
+        LLVMBasicBlockRef hstep = loop_begin(g, k, nl7, next, &hv);
+        LLVMValueRef h = LLVMBuildAdd(g->b, l7_at, LLVMBuildMul(g->b, hv, c64(g, L7REC), ""), "");
+        LLVMValueRef gi = u32_at(g, data, add64(g, h, 16));
+        LLVMValueRef wi = LLVMBuildLShr(g->b, gi, c64(g, 6), "");
+        LLVMValueRef word =
+            load(g, g->i64, LLVMBuildInBoundsGEP2(g->b, g->i64, g->globbits, &wi, 1, ""));
+        LLVMValueRef bit = LLVMBuildAnd(
+            g->b, LLVMBuildLShr(g->b, word, LLVMBuildAnd(g->b, gi, c64(g, 63), ""), ""), c64(g, 1),
+            "");
+        LLVMValueRef mm = load_at(g, data, add64(g, h, 8), g->i64);
+        LLVMValueRef mok = LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, mm, c64(g, 0), ""),
+                                       mask_test_v(g, load(g, g->i64, g->mmask), mm), "");
+        LLVMValueRef hit =
+            LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntNE, bit, c64(g, 0), ""), mok, "");
+        LLVMValueRef hdeny =
+            LLVMBuildICmp(g->b, LLVMIntNE, u32_at(g, data, add64(g, h, 20)), c64(g, 0), "");
+        keep_min_v(g, LLVMBuildSelect(g->b, hdeny, g->hdeny, g->hallow, ""), hit,
+                   load_at(g, data, h, g->i64));
+        LLVMBuildBr(g->b, hstep);
+        LLVMPositionBuilderAtEnd(g->b, exit);
+        LLVMBuildRetVoid(g->b);
+        g->check_fn = fn;
+}
+
+/* The host automaton as data, every state (host_walk reads it): u32 the
+ * candidate list when the name ends here (NO_REF: none), u32 the state
+ * after a byte not listed (NO_REF: no match), u32 n, then n (u32 byte,
+ * u32 state after it); a state is the offset of its record.  The offset
+ * of each state's record, malloc'd. */
+static uint32_t *host_dfa_data(gen *g, const dfa *d)
+{
+        uint32_t *off = xrealloc(NULL, sizeof(uint32_t) * (size_t)d->n);
+        for (int i = 0; i < d->n; i++)
+                off[i] = data_alloc(g, 12 + 8 * (size_t)d->st[i].nbytes);
+        for (int i = 0; i < d->n; i++) {
+                const dstate *st = &d->st[i];
+                uint32_t acc = st->acc >= 0 ? host_list(g, &d->accs.sets[st->acc]) : NO_REF;
+                uint8_t *p = g->gd->data + off[i]; /* after host_list: the data may move */
+                put32(p, acc);
+                put32(p + 4, st->other >= 0 ? off[st->other] : NO_REF);
+                put32(p + 8, (uint32_t)st->nbytes);
+                for (int k = 0; k < st->nbytes; k++) {
+                        put32(p + 12 + 8 * k, st->bytes[k]);
+                        put32(p + 16 + 8 * k, st->to[k] >= 0 ? off[st->to[k]] : NO_REF);
+                }
+        }
+        return off;
+}
+
+/* void host_walk(state *, i8 *host, i64 pos, i32 state): the host
+ * automaton from state on, over the bytes before pos, from its data. */
+static void emit_walk_fn(gen *g)
+{
+        LLVMValueRef fn = new_function(g, "host_walk", g->walk_fty, true);
+        bind_state(g, LLVMGetParam(fn, 0));
+        LLVMValueRef data = load(g, g->p8, state_field(g, F_DATA));
+        LLVMValueRef host = LLVMGetParam(fn, 1);
+        LLVMValueRef sv = var(g, g->i64, LLVMBuildZExt(g->b, LLVMGetParam(fn, 3), g->i64, ""), "s");
+        LLVMValueRef tv = var(g, g->i64, NULL, "t"), k = var(g, g->i64, NULL, "k");
+        LLVMBuildStore(g->b, LLVMGetParam(fn, 2), g->pos);
+        LLVMBasicBlockRef head = block(g, "head"), atend = block(g, "end"), rd = block(g, "read");
+        LLVMBasicBlockRef exit = block(g, "exit");
+        LLVMBasicBlockRef next = block(g, "next");
+        LLVMBuildBr(g->b, head);
+        LLVMPositionBuilderAtEnd(g->b, head);
+        LLVMValueRef so = load(g, g->i64, sv);
+        LLVMValueRef p = load(g, g->i64, g->pos);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, c64(g, 0), ""), atend, rd);
+        LLVMPositionBuilderAtEnd(g->b, atend);
+        emit_check_at(g, u32_at(g, data, so), true, exit);
+        LLVMPositionBuilderAtEnd(g->b, rd);
+        LLVMValueRef at = LLVMBuildSub(g->b, p, c64(g, 1), "");
+        LLVMValueRef byte = LLVMBuildZExt(
+            g->b, load(g, g->i8, LLVMBuildInBoundsGEP2(g->b, g->i8, host, &at, 1, "")), g->i64, "");
+        LLVMBuildStore(g->b, at, g->pos);
+        LLVMBuildStore(g->b, u32_at(g, data, add64(g, so, 4)), tv);
+        LLVMValueRef kv;
+        LLVMBasicBlockRef step = loop_begin(g, k, u32_at(g, data, add64(g, so, 8)), next, &kv);
+        LLVMValueRef ent = LLVMBuildAdd(g->b, so, LLVMBuildShl(g->b, kv, c64(g, 3), ""), "");
+        LLVMBasicBlockRef hit = block(g, "hit");
+        LLVMBuildCondBr(
+            g->b, LLVMBuildICmp(g->b, LLVMIntEQ, u32_at(g, data, add64(g, ent, 12)), byte, ""), hit,
+            step);
+        LLVMPositionBuilderAtEnd(g->b, hit);
+        LLVMBuildStore(g->b, u32_at(g, data, add64(g, ent, 16)), tv);
+        LLVMBuildBr(g->b, next);
+        LLVMPositionBuilderAtEnd(g->b, next);
+        LLVMValueRef t = load(g, g->i64, tv);
+        LLVMBuildStore(g->b, t, sv);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, t, c64(g, NO_REF), ""), exit, head);
+        LLVMPositionBuilderAtEnd(g->b, exit);
+        LLVMBuildRetVoid(g->b);
+        g->walk_fn = fn;
+}
+
+/* The candidate list of rules (table indices, increasing), NO_REF when
+ * empty.  special: the prefix of the address's special range (-1: none)
+ * where it is known here (an address leaf), -2 where it is the variable
+ * (hosts). */
+static uint32_t candidate_list(gen *g, const int *rules, int n, int special)
+{
+        if (!n)
+                return NO_REF;
+        int *v = xrealloc(NULL, sizeof(int) * (size_t)n);
         for (int i = 0; i < n; i++) {
                 const oshb_proxy_rule *r = &g->px->rules[rules[i]];
-                LLVMValueRef passes;
-                if (special == -2) {
-                        if (!dyn)
-                                dyn = LLVMBuildNot(
-                                    g->b,
-                                    LLVMBuildTrunc(g->b, load(g, g->i8, g->special), g->i1, ""),
-                                    "");
-                        passes = dyn;
-                } else {
-                        passes = special < 0 || (r->is_ip && r->prefix >= special) ? t : f;
-                }
-                if (simple_rule(r)) {
-                        LLVMValueRef args[6] = {g->st,
-                                                passes,
-                                                LLVMConstInt(g->i16, r->port_lo, 0),
-                                                LLVMConstInt(g->i16, r->port_hi, 0),
-                                                c64(g, rule_key(g->px, rules[i])),
-                                                LLVMConstInt(g->i1, r->deny, 0)};
-                        LLVMBuildCall2(g->b, g->simple_fty, g->simple_fn, args, 6, "");
-                        continue;
-                }
-                LLVMValueRef args[3] = {g->st, passes, c32(g, (uint32_t)rules[i])};
-                LLVMBuildCall2(g->b, g->rule_fty, g->rules_fn[rules[i]], args, 3, "");
+                bool passes = special < 0 || (r->is_ip && r->prefix >= special);
+                v[i] = rules[i] << 1 | (special != -2 && passes);
         }
+        uint32_t off = list_offset(g, v, n);
+        free(v);
+        return off;
+}
+
+/* Fold a candidate list into the keys: a call of check. */
+static void emit_check(gen *g, uint32_t list, bool dyn)
+{
+        LLVMValueRef args[3] = {g->st, c32(g, list), LLVMConstInt(g->i1, dyn, 0)};
+        LLVMBuildCall2(g->b, g->check_fty, g->check_fn, args, 3, "");
+}
+
+/* emit_check of the list read from the data (an i64 offset, NO_REF:
+ * none), then on at out. */
+static void emit_check_at(gen *g, LLVMValueRef list, bool dyn, LLVMBasicBlockRef out)
+{
+        LLVMBasicBlockRef check = block(g, "check");
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, list, c64(g, NO_REF), ""), check, out);
+        LLVMPositionBuilderAtEnd(g->b, check);
+        LLVMValueRef args[3] = {g->st, LLVMBuildTrunc(g->b, list, g->i32, ""),
+                                LLVMConstInt(g->i1, dyn, 0)};
+        LLVMBuildCall2(g->b, g->check_fty, g->check_fn, args, 3, "");
+        LLVMBuildBr(g->b, out);
+}
+
+static void emit_candidates(gen *g, const int *rules, int n, int special)
+{
+        uint32_t list = candidate_list(g, rules, n, special);
+        if (list != NO_REF)
+                emit_check(g, list, special == -2);
 }
 
 /* ---- addresses: a comparison tree over the 128-bit address ---- */
@@ -1302,31 +1693,99 @@ typedef struct iptree {
         u128 *start; /* the first address of each interval, increasing */
         int *leaf;   /* its leaf id */
         int n;
-        setpool *leaves;             /* each leaf: its rules, then -2 - special prefix */
-        LLVMBasicBlockRef *lb;       /* the leaf's block in the current function */
-        int *lb_owner, part, nparts; /* which function made lb (part + 1) */
-        LLVMBasicBlockRef cont;      /* where a leaf goes on */
-        LLVMTypeRef part_fty;        /* void (state *, i128 addr) */
+        setpool *leaves;        /* each leaf: its rules, then -2 - special prefix */
+        LLVMBasicBlockRef *lb;  /* the leaf's block, once made */
+        LLVMBasicBlockRef cont; /* where a leaf goes on */
+        LLVMValueRef search_fn; /* void (state *, i128 addr, i32 lo, i32 hi) */
+        LLVMTypeRef search_fty;
 } iptree;
 
-#define TREE_PART 256 /* intervals per function */
+/* A tree of more than lm_tree_part intervals is code down to subtrees of
+ * fewer, each a binary search over its intervals in the data
+ * (addr_search): LLVM's cost grows with the code, the search costs a few
+ * more comparisons. */
+int lm_tree_part = 256;
+
+/* The intervals in the data, then the search over them: u128 start of
+ * each interval (high u64, low u64), then per interval u32 its candidate
+ * list (NO_REF: none) and u32 1 when it is in a special range.  The
+ * search gets the bounds [lo, hi] of a subtree, whose first start the
+ * address is at or above. */
+static void emit_search_fn(gen *g, iptree *t)
+{
+        uint32_t starts = data_alloc(g, 16 * (size_t)t->n);
+        uint32_t leaves = data_alloc(g, 8 * (size_t)t->n);
+        for (int i = 0; i < t->n; i++) {
+                const ivec *k = &t->leaves->sets[t->leaf[i]];
+                int special = -2 - k->v[k->n - 1];
+                uint32_t list = candidate_list(g, k->v, k->n - 1, special);
+                uint8_t *d = g->gd->data;
+                put64(d + starts + 16 * (size_t)i, (uint64_t)(t->start[i] >> 64));
+                put64(d + starts + 16 * (size_t)i + 8, (uint64_t)t->start[i]);
+                put32(d + leaves + 8 * (size_t)i, list);
+                put32(d + leaves + 8 * (size_t)i + 4, special >= 0);
+        }
+        gen saved = *g;
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+        LLVMValueRef fn = new_function(g, "addr_search", t->search_fty, true);
+        bind_state(g, LLVMGetParam(fn, 0));
+        LLVMValueRef data = load(g, g->p8, state_field(g, F_DATA));
+        LLVMValueRef addr = LLVMGetParam(fn, 1);
+        LLVMValueRef lov =
+            var(g, g->i64, LLVMBuildZExt(g->b, LLVMGetParam(fn, 2), g->i64, ""), "lo");
+        LLVMValueRef hiv =
+            var(g, g->i64, LLVMBuildZExt(g->b, LLVMGetParam(fn, 3), g->i64, ""), "hi");
+        LLVMBasicBlockRef head = block(g, "head"), body = block(g, "body"),
+                          found = block(g, "found");
+        LLVMBasicBlockRef below = block(g, "below"), above = block(g, "above");
+        LLVMBasicBlockRef out = block(g, "out");
+        LLVMBuildBr(g->b, head);
+        LLVMPositionBuilderAtEnd(g->b, head);
+        LLVMValueRef lo = load(g, g->i64, lov), hi = load(g, g->i64, hiv);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, lo, hi, ""), body, found);
+        LLVMPositionBuilderAtEnd(g->b, body);
+        LLVMValueRef mid =
+            LLVMBuildLShr(g->b, add64(g, LLVMBuildAdd(g->b, lo, hi, ""), 1), c64(g, 1), "");
+        LLVMValueRef at = add64(g, LLVMBuildShl(g->b, mid, c64(g, 4), ""), starts);
+        LLVMValueRef high = LLVMBuildZExt(g->b, load_at(g, data, at, g->i64), g->i128, "");
+        LLVMValueRef low =
+            LLVMBuildZExt(g->b, load_at(g, data, add64(g, at, 8), g->i64), g->i128, "");
+        LLVMValueRef start = LLVMBuildOr(g->b, LLVMBuildShl(g->b, high, c128(g, 64), ""), low, "");
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, addr, start, ""), below, above);
+        LLVMPositionBuilderAtEnd(g->b, below);
+        LLVMBuildStore(g->b, LLVMBuildSub(g->b, mid, c64(g, 1), ""), hiv);
+        LLVMBuildBr(g->b, head);
+        LLVMPositionBuilderAtEnd(g->b, above);
+        LLVMBuildStore(g->b, mid, lov);
+        LLVMBuildBr(g->b, head);
+        LLVMPositionBuilderAtEnd(g->b, found);
+        LLVMValueRef leaf = add64(g, LLVMBuildShl(g->b, lo, c64(g, 3), ""), leaves);
+        LLVMValueRef list = u32_at(g, data, leaf);
+        LLVMValueRef sp = u32_at(g, data, add64(g, leaf, 4));
+        LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, sp, g->i8, ""), g->special);
+        emit_check_at(g, list, false, out);
+        LLVMPositionBuilderAtEnd(g->b, out);
+        LLVMBuildRetVoid(g->b);
+        int states = g->dfa_states;
+        *g = saved;
+        g->dfa_states = states;
+        if (here)
+                LLVMPositionBuilderAtEnd(g->b, here);
+        t->search_fn = fn;
+}
 
 static LLVMBasicBlockRef leaf_block(gen *g, iptree *t, int l)
 {
-        if (t->lb_owner[l] == t->part + 1)
+        if (t->lb[l])
                 return t->lb[l];
         LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
         const ivec *k = &t->leaves->sets[l];
         int special = -2 - k->v[k->n - 1];
         t->lb[l] = block(g, "leaf");
-        t->lb_owner[l] = t->part + 1;
         LLVMPositionBuilderAtEnd(g->b, t->lb[l]);
         LLVMBuildStore(g->b, LLVMConstInt(g->i8, special >= 0, 0), g->special);
         emit_candidates(g, k->v, k->n - 1, special);
-        if (t->cont)
-                LLVMBuildBr(g->b, t->cont);
-        else
-                LLVMBuildRetVoid(g->b);
+        LLVMBuildBr(g->b, t->cont);
         LLVMPositionBuilderAtEnd(g->b, here);
         return t->lb[l];
 }
@@ -1337,24 +1796,10 @@ static void emit_tree(gen *g, iptree *t, LLVMValueRef addr, int lo, int hi, bool
                 LLVMBuildBr(g->b, leaf_block(g, t, t->leaf[lo]));
                 return;
         }
-        if (top && hi - lo < TREE_PART && t->n > TREE_PART) { /* this subtree: a function */
-                gen saved = *g;
-                LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), cont = t->cont;
-                int part = t->part;
-                LLVMValueRef fn = new_function(g, "addr_part", t->part_fty, true);
-                bind_state(g, LLVMGetParam(fn, 0));
-                t->part = ++t->nparts;
-                t->cont = NULL;
-                emit_tree(g, t, LLVMGetParam(fn, 1), lo, hi, false);
-                t->cont = cont;
-                t->part = part;
-                int states = g->dfa_states;
-                *g = saved;
-                g->dfa_states = states;
-                LLVMPositionBuilderAtEnd(g->b, here);
-                LLVMValueRef args[2] = {g->st, addr};
-                LLVMBuildCall2(g->b, t->part_fty, fn, args, 2, "");
-                LLVMBuildBr(g->b, cont);
+        if (top && hi - lo < lm_tree_part && t->n > lm_tree_part) { /* this subtree: data */
+                LLVMValueRef args[4] = {g->st, addr, c32(g, (uint32_t)lo), c32(g, (uint32_t)hi)};
+                LLVMBuildCall2(g->b, t->search_fty, t->search_fn, args, 4, "");
+                LLVMBuildBr(g->b, t->cont);
                 return;
         }
         int mid = lo + (hi - lo + 1) / 2;
@@ -1439,17 +1884,16 @@ static void emit_addresses(gen *g, LLVMValueRef addr, LLVMBasicBlockRef cont)
         }
         t.leaves = &leaves;
         t.lb = calloc((size_t)leaves.n + 1, sizeof(LLVMBasicBlockRef));
-        t.lb_owner = calloc((size_t)leaves.n + 1, sizeof(int));
-        if (!t.lb || !t.lb_owner)
+        if (!t.lb)
                 abort();
-        t.part = 0;
         t.cont = cont;
-        LLVMTypeRef pp[2] = {LLVMPointerType(g->state_t, 0), g->i128};
-        t.part_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), pp, 2, 0);
+        LLVMTypeRef pp[4] = {LLVMPointerType(g->state_t, 0), g->i128, g->i32, g->i32};
+        t.search_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), pp, 4, 0);
+        if (t.n > lm_tree_part)
+                emit_search_fn(g, &t);
         emit_tree(g, &t, addr, 0, t.n - 1, true);
         LLVMPositionBuilderAtEnd(g->b, cont);
         free(t.lb);
-        free(t.lb_owner);
         free(t.start);
         free(t.leaf);
         sp_free(&leaves);
@@ -1625,25 +2069,6 @@ static void add_enum_attr(gen *g, const char *name)
                                 LLVMCreateEnumAttribute(g->ctx, kind, 0));
 }
 
-enum {
-        F_DENY,
-        F_PLAIN,
-        F_L7R,
-        F_REFUSED,
-        F_HDENY,
-        F_HALLOW,
-        F_SPECIAL,
-        F_SELF,
-        F_ANC,
-        F_MMASK,
-        F_PORT,
-        F_HTTP,
-        F_PSELF,
-        F_PANC,
-        F_GLOBS,
-        F__N
-};
-
 static LLVMValueRef state_field(gen *g, int f)
 {
         return LLVMBuildStructGEP2(g->b, g->state_t, g->st, (unsigned)f, "");
@@ -1716,14 +2141,15 @@ static void build_types(gen *g)
         f[F_ANC] = f[F_MMASK] = f[F_PSELF] = f[F_PANC] = g->i64;
         f[F_PORT] = g->i16;
         f[F_HTTP] = g->i8;
+        f[F_DATA] = g->p8;
         f[F_GLOBS] = LLVMArrayType(g->i64, (unsigned)(words ? words : 1));
         g->state_t = LLVMStructTypeInContext(g->ctx, f, F__N, 0);
         LLVMTypeRef sp = LLVMPointerType(g->state_t, 0);
-        LLVMTypeRef rp[3] = {sp, g->i1, g->i32}, sdp[2] = {sp, g->p8};
-        g->rule_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), rp, 3, 0);
+        LLVMTypeRef cp[3] = {sp, g->i32, g->i1}, sdp[2] = {sp, g->p8};
+        g->check_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), cp, 3, 0);
+        LLVMTypeRef wp[4] = {sp, g->p8, g->i64, g->i32};
+        g->walk_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), wp, 4, 0);
         g->side_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), sdp, 2, 0);
-        LLVMTypeRef smp[6] = {sp, g->i1, g->i16, g->i16, g->i64, g->i1};
-        g->simple_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), smp, 6, 0);
         LLVMTypeRef clp[5] = {sp, g->p8, g->i64, g->i64, g->i32};
         g->cluster_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), clp, 5, 0);
 }
@@ -1755,43 +2181,15 @@ static bool build_function(gen *g, bool network)
 {
         build_types(g);
         if (!network) { /* no net section: nothing at all */
-                new_function(g, "osh_decide", LLVMFunctionType(g->i64, &g->p8, 1, 0), false);
+                LLVMTypeRef dp[2] = {g->p8, g->p8};
+                new_function(g, "osh_decide", LLVMFunctionType(g->i64, dp, 2, 0), false);
                 LLVMBuildRet(g->b, c64(g, result(OSH_NR_NO_NETWORK, 0xffffffffu, false)));
                 return true;
         }
-        /* the other rules' checks: functions of up to RULES_PART rules, each
-         * a switch on the rule's index (one function per rule would cost
-         * LLVM's per-function overhead ten thousand times, one for all
-         * grows faster than linearly) */
-        g->rules_fn = calloc((size_t)g->px->nrules + 1, sizeof(LLVMValueRef));
-        if (!g->rules_fn)
-                abort();
-        LLVMValueRef rules = NULL, sw = NULL;
-        int inpart = 0;
-        for (uint32_t i = 0; i < g->px->nrules; i++) {
-                if (simple_rule(&g->px->rules[i]))
-                        continue;
-                if (!rules || inpart == RULES_PART) {
-                        rules = new_function(g, "rules", g->rule_fty, true);
-                        bind_state(g, LLVMGetParam(rules, 0));
-                        LLVMBasicBlockRef out = block(g, "out");
-                        sw = LLVMBuildSwitch(g->b, LLVMGetParam(rules, 2), out, RULES_PART);
-                        LLVMPositionBuilderAtEnd(g->b, out);
-                        LLVMBuildRetVoid(g->b);
-                        inpart = 0;
-                }
-                LLVMBasicBlockRef rb = block(g, "rule");
-                LLVMAddCase(sw, c32(g, i), rb);
-                LLVMPositionBuilderAtEnd(g->b, rb);
-                emit_rule_body(g, (int)i, LLVMGetParam(rules, 1));
-                LLVMBuildRetVoid(g->b);
-                g->rules_fn[i] = rules;
-                inpart++;
-        }
-        g->simple_fn = new_function(g, "simple", g->simple_fty, true);
-        bind_state(g, LLVMGetParam(g->simple_fn, 0));
-        emit_simple_body(g, g->simple_fn);
-        LLVMBuildRetVoid(g->b);
+        build_rule_data(g);
+        emit_check_fn(g);
+        if (g->hosts.n)
+                emit_walk_fn(g);
         LLVMValueRef bins = NULL, http = NULL, addrs, hosts = NULL;
         if (g->lits.n) {
                 bins = begin_side(g, "binaries");
@@ -1814,10 +2212,11 @@ static bool build_function(gen *g, bool network)
                         return false;
                 LLVMBuildRetVoid(g->b);
         }
-        LLVMValueRef fn =
-            new_function(g, "osh_decide", LLVMFunctionType(g->i64, &g->p8, 1, 0), false);
+        LLVMTypeRef dp[2] = {g->p8, g->p8};
+        LLVMValueRef fn = new_function(g, "osh_decide", LLVMFunctionType(g->i64, dp, 2, 0), false);
         g->req = LLVMGetParam(fn, 0);
         bind_state(g, LLVMBuildAlloca(g->b, g->state_t, "state"));
+        LLVMBuildStore(g->b, LLVMGetParam(fn, 1), state_field(g, F_DATA));
         LLVMValueRef flags = LLVMBuildZExt(g->b, field(g, OFF(flags), g->i32), g->i64, "");
         init_state(g, flags);
         g->http = mask_test(g, flags, OSH_NATIVE_HTTP); /* bind_state read it before init */
@@ -1969,18 +2368,12 @@ done:
         return ok;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-        for (int i = 0; i < 4; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static bool package(gen *g, lm_output *out)
 {
         size_t off = 0, len = 0, entry = 0;
         if (!elf_text(g, out->object, out->object_len, &off, &len, &entry))
                 return false;
-        out->container_len = OSH_NATIVE_HEADER_LEN + len;
+        out->container_len = OSH_NATIVE_HEADER_LEN + len + g->gd->dlen;
         out->container = xrealloc(NULL, out->container_len);
         uint8_t *h = out->container;
         memcpy(h, OSH_NATIVE_MAGIC, 8);
@@ -1989,8 +2382,10 @@ static bool package(gen *g, lm_output *out)
         put32(h + 16, (uint32_t)entry);
         put32(h + 20, (uint32_t)len);
         put32(h + 24, g->px->nrules);
-        put32(h + 28, 0);
+        put32(h + 28, (uint32_t)g->gd->dlen);
         memcpy(h + OSH_NATIVE_HEADER_LEN, out->object + off, len);
+        if (g->gd->dlen)
+                memcpy(h + OSH_NATIVE_HEADER_LEN + len, g->gd->data, g->gd->dlen);
         return true;
 }
 
@@ -2048,7 +2443,9 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
                         size_t errlen)
 {
         memset(out, 0, sizeof(*out));
-        gen g = {.px = px, .err = err, .errlen = errlen};
+        gdata gd;
+        memset(&gd, 0, sizeof(gd));
+        gen g = {.px = px, .err = err, .errlen = errlen, .gd = &gd};
         if (!host_machine())
                 return gen_fail(&g, "the native matcher is built for x86_64 and aarch64 only");
         double t0 = now_s();
@@ -2077,7 +2474,9 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
         for (int i = 0; i < g.hosts.n; i++)
                 free(g.host_rules ? g.host_rules[i].v : NULL);
         free(g.host_rules);
-        free(g.rules_fn);
+        free(gd.data);
+        free(gd.list_off);
+        sp_free(&gd.lists);
         free(g.lit_abit);
         free(g.l7_base);
         st_free(&g.hosts);

@@ -6,9 +6,11 @@
  * generates one function, osh_decide (runtime/native_abi.h): host patterns,
  * URL path globs, methods and `from` binaries become DFAs over bytes
  * (basic blocks switching on the byte), address ranges a comparison tree
- * over the 128-bit address, ports range comparisons.  LLVM optimizes it
- * (O2) and emits an ELF object for the host; the object's .text, which
- * must hold no relocation, goes into the bundle's NATIVE section.
+ * over the 128-bit address, ports range comparisons; the rules' records,
+ * candidate lists and the deep parts of large automata are a data block
+ * the code reads.  LLVM optimizes it and emits an ELF object for the host;
+ * the object's .text, which must hold no relocation, and the data go into
+ * the bundle's NATIVE section.
  */
 #ifndef OSH_LLVM_MATCHER_H
 #define OSH_LLVM_MATCHER_H
@@ -37,6 +39,14 @@ typedef struct lm_output {
 bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_output *out, char *err,
                         size_t errlen);
 void lm_output_free(lm_output *o);
+
+/* Sizes (docs/native-matcher.md): a DFA of more than lm_cluster_states
+ * states is cut into functions of that many; of the host automaton, only
+ * the first lm_code_states states (breadth first) are code, the others
+ * data; an address tree of more than lm_tree_part intervals is code down
+ * to subtrees of fewer, each searched in data.  Tests lower them to run
+ * every path on small policies. */
+extern int lm_cluster_states, lm_code_states, lm_tree_part;
 
 struct osh_ctx;
 /* `oshc compile --native` (backends/bundle_build.c): build the matcher

@@ -5,8 +5,10 @@
  *
  * The generated code is one function,
  *
- *     uint64_t osh_decide(const struct osh_native_req *req);
+ *     uint64_t osh_decide(const struct osh_native_req *req, const uint8_t *data);
  *
+ * data: the container's data block (its rule records and candidate lists,
+ * see backends/llvm_matcher.c), which the loader maps read-only.
  * that decides a request exactly as pm_decide_connect or pm_decide_http
  * (runtime/proxy_match.c) decide it over the same proxy table, except for
  * what the caller does before (see docs/native-matcher.md): URL path
@@ -19,9 +21,9 @@
  *   magic "OSHNATV1" (8 bytes), u32 abi (OSH_NATIVE_ABI), u32 e_machine
  *   (the ELF machine the code is for: 62 x86_64, 183 aarch64), u32 entry
  *   (offset of osh_decide in the code), u32 code length, u32 number of
- *   rules the code was generated for, u32 reserved (0), then the code:
+ *   rules the code was generated for, u32 data length, then the code:
  *   the bytes of the .text section of the object LLVM emitted, which has
- *   no relocation at all (checked when it is built).
+ *   no relocation at all (checked when it is built), then the data.
  */
 #ifndef OSH_NATIVE_ABI_H
 #define OSH_NATIVE_ABI_H
@@ -29,7 +31,7 @@
 #include <stdint.h>
 
 #define OSH_NATIVE_MAGIC "OSHNATV1"
-#define OSH_NATIVE_ABI 1
+#define OSH_NATIVE_ABI 2
 #define OSH_NATIVE_HEADER_LEN 32
 #define OSH_NATIVE_MAX_ANCESTORS 16
 #define OSH_NATIVE_EM_X86_64 62
@@ -86,6 +88,6 @@ enum osh_native_reason {
         OSH_NR__MAX = OSH_NR_NO_ALLOW_HTTP
 };
 
-typedef uint64_t (*osh_native_fn)(const struct osh_native_req *req);
+typedef uint64_t (*osh_native_fn)(const struct osh_native_req *req, const uint8_t *data);
 
 #endif

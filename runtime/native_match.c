@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -112,7 +113,7 @@ int pm_native_load_object(pm_native *n, const uint8_t *obj, size_t len, const ui
                 return -1;
         }
         uint32_t abi = get32(obj + 8), machine = get32(obj + 12), entry = get32(obj + 16);
-        uint32_t code_len = get32(obj + 20), nrules = get32(obj + 24);
+        uint32_t code_len = get32(obj + 20), nrules = get32(obj + 24), data_len = get32(obj + 28);
         if (abi != OSH_NATIVE_ABI) {
                 snprintf(err, errlen,
                          "native matcher: ABI %u, this osh-proxy runs ABI %u: recompile the "
@@ -127,8 +128,8 @@ int pm_native_load_object(pm_native *n, const uint8_t *obj, size_t len, const ui
                          machine, running_machine());
                 return -1;
         }
-        if (code_len == 0 || code_len != len - OSH_NATIVE_HEADER_LEN || entry >= code_len ||
-            get32(obj + 28) != 0) {
+        if (code_len == 0 || code_len > len - OSH_NATIVE_HEADER_LEN ||
+            data_len != len - OSH_NATIVE_HEADER_LEN - code_len || entry >= code_len) {
                 snprintf(err, errlen, "native matcher: its header does not match its length");
                 return -1;
         }
@@ -142,22 +143,30 @@ int pm_native_load_object(pm_native *n, const uint8_t *obj, size_t len, const ui
                 pm_native_unload(n);
                 return -1;
         }
-        void *m = mmap(NULL, code_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* the code's pages, then the data's: one mapping, writable while
+         * filled, then read+execute and read only */
+        size_t page = (size_t)sysconf(_SC_PAGESIZE),
+               code_pages = ((size_t)code_len + page - 1) & ~(page - 1);
+        size_t maplen = code_pages + (((size_t)data_len + page - 1) & ~(page - 1));
+        uint8_t *m = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED) {
-                snprintf(err, errlen, "native matcher: mmap of %u bytes: %m", code_len);
+                snprintf(err, errlen, "native matcher: mmap of %zu bytes: %m", maplen);
                 pm_native_unload(n);
                 return -1;
         }
         memcpy(m, obj + OSH_NATIVE_HEADER_LEN, code_len);
-        if (mprotect(m, code_len, PROT_READ | PROT_EXEC)) {
-                snprintf(err, errlen, "native matcher: mprotect read+exec: %m");
-                munmap(m, code_len);
+        memcpy(m + code_pages, obj + OSH_NATIVE_HEADER_LEN + code_len, data_len);
+        if (mprotect(m, code_pages, PROT_READ | PROT_EXEC) ||
+            (maplen > code_pages && mprotect(m + code_pages, maplen - code_pages, PROT_READ))) {
+                snprintf(err, errlen, "native matcher: mprotect: %m");
+                munmap(m, maplen);
                 pm_native_unload(n);
                 return -1;
         }
         __builtin___clear_cache((char *)m, (char *)m + code_len);
         n->map = m;
-        n->maplen = code_len;
+        n->maplen = maplen;
+        n->data = m + code_pages;
         n->table = t;
         union {
                 void *p;
@@ -202,14 +211,13 @@ static long host_normal_len(const char *h)
 {
         const unsigned char *p = (const unsigned char *)h;
         size_t i = 0;
-        unsigned prev = 2; /* no leading dot */
-        for (; p[i]; i++) {
+        unsigned prev = 2, bad = 0;    /* no leading dot */
+        for (; p[i] && i < 254; i++) { /* no branch on the bytes */
                 unsigned k = host_byte[p[i]];
-                if (!k || (k & prev & 2))
-                        return -1;
+                bad |= (k == 0) | (k & prev & 2);
                 prev = k;
         }
-        if (i == 0 || i > 253 || prev == 2)
+        if (bad || i == 0 || i > 253 || prev == 2)
                 return -1;
         return (long)i;
 }
@@ -287,7 +295,7 @@ pm_verdict pm_native_decide(const pm_native *n, const pm_request *q, bool http)
                 if (n->npbins)
                         r.param_anc |= param_mask(n, q->ancestors[i]);
         }
-        uint64_t v = n->fn(&r);
+        uint64_t v = n->fn(&r, n->data);
         int reason = OSH_NATIVE_REASON(v);
         pm_verdict out = {(v & OSH_NATIVE_ALLOWED) != 0, OSH_NATIVE_RULE(v),
                           reason >= 1 && reason <= OSH_NR__MAX ? reasons[reason] : NULL};

@@ -17,8 +17,9 @@
 #include "proxy_match.h"
 
 typedef struct pm_native {
-        void *map; /* the code, PROT_READ|PROT_EXEC */
+        void *map; /* the code, PROT_READ|PROT_EXEC, then the data, PROT_READ */
         size_t maplen;
+        const uint8_t *data; /* the code's data block */
         osh_native_fn fn;
         const pm_table *table;
         char *pbins[64]; /* the parameter binaries expanded (NULL: matches nothing) */

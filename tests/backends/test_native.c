@@ -24,8 +24,10 @@
 #include "backends/backends.h"
 #include "backends/llvm_matcher.h"
 #include "runtime/native_match.h"
+#include "verifier/verify.h"
 
 #include <ctype.h>
+#include <glob.h>
 #include <time.h>
 
 static unsigned long rng = 1;
@@ -51,9 +53,11 @@ static void compile_fx(compiled *c)
                 fx_dump(&c->fx);
                 fail_msg("bundle_build failed");
         }
-        c->rp.names[0] = "TOOLS";
-        c->rp.values[0] = "/opt/tools";
-        c->rp.n = 1;
+        if (!c->rp.n) { /* the launch values, unless the caller set them */
+                c->rp.names[0] = "TOOLS";
+                c->rp.values[0] = "/opt/tools";
+                c->rp.n = 1;
+        }
         c->t.proxy = &c->b.proxy;
         c->t.network = c->b.process.network;
         c->t.params = &c->rp;
@@ -613,14 +617,129 @@ static void test_random_1000(void **state)
         check_big(1000, 7, false);
 }
 
-/* OSH_NATIVE_BIG sets the size (0 skips it: the LLVM compile of 10,000
- * rules takes long, docs/native-matcher.md). */
+/* The same with tiny sizes (llvm_matcher.h): every automaton of more
+ * than 4 states cut into functions, the host automaton data beyond its
+ * first 8 states, the address tree data below subtrees of 2 intervals. */
+static void test_small_parts(void **state)
+{
+        int saved[3] = {lm_cluster_states, lm_code_states, lm_tree_part};
+        lm_cluster_states = 4;
+        lm_code_states = 8;
+        lm_tree_part = 2;
+        checks = allowed_count = 0;
+        check_policy(edge_policy);
+        print_message("  small parts, edges: %ld decisions, %ld allowed\n", checks, allowed_count);
+        for (unsigned long s = 1; s <= 5; s++)
+                check_big(10, s, true);
+        check_big(200, 3, false);
+        lm_cluster_states = saved[0];
+        lm_code_states = saved[1];
+        lm_tree_part = saved[2];
+}
+
+/* OSH_NATIVE_BIG sets the size (0 skips it: `make asan`, where the
+ * interpreter's side of its decisions takes minutes). */
 static void test_random_10000(void **state)
 {
         const char *big = getenv("OSH_NATIVE_BIG");
         int n = big ? atoi(big) : 10000;
         if (n > 0)
                 check_big(n, 9, false);
+}
+
+/* ---- witnesses from the verifier ---- */
+
+static long witnesses;
+
+/* Every net finding's witness (connect and http requests) of every policy
+ * in the file at path, as `oshc verify` finds them, decided both ways. */
+static void check_witnesses_of(const char *path)
+{
+        compiled c; /* one fixture, each policy compiled in turn */
+        memset(&c, 0, sizeof(c));
+        fixture *fx = &c.fx;
+        fx_load_file(fx, path);
+        if (fx->ctx.nerrors) {
+                fx_dump(fx);
+                fail_msg("%s does not load", path);
+        }
+        fx->prog = ir_lower(&fx->ctx);
+        assert_non_null(fx->prog);
+        vf v;
+        vf_init(&v, 0);
+        vf_set_program(&v, &fx->ctx, fx->prog);
+        for (int i = 0; i < v.env.n && i < OSHB_MAX_PARAMS; i++) { /* as the verifier replays */
+                c.rp.names[i] = v.env.names[i];
+                c.rp.values[i] = v.env.values[i];
+                c.rp.n = i + 1;
+        }
+        for (int k = 0; k < fx->prog->npolicies; k++) {
+                int first = v.nf;
+                vf_check_net(&v, fx->prog->policies[k]);
+                assert_int_equal(v.internal, 0);
+                if (v.nf == first)
+                        continue;
+                c.p = fx->prog->policies[k];
+                compile_fx(&c);
+                for (int i = first; i < v.nf; i++) {
+                        char err[256];
+                        net_request q;
+                        const char *w = v.f[i].witness;
+                        int kind =
+                            w ? eval_parse_net_request(w, &q, err, sizeof(err), &fx->ctx.arena) : 0;
+                        if (kind != EVAL_NET_CONNECT && kind != EVAL_NET_HTTP)
+                                continue; /* prose, a bind, another domain */
+                        bool http = kind == EVAL_NET_HTTP;
+                        pm_request r = {.host = q.host,
+                                        .host_is_ip = q.host_is_ip,
+                                        .has_addr = q.has_addr,
+                                        .port = q.port,
+                                        .binary = q.binary,
+                                        .nancestors = q.nancestors,
+                                        .method = q.method,
+                                        .path = q.path};
+                        memcpy(r.addr, q.addr, 16);
+                        memcpy(r.ancestors, q.ancestors, sizeof(r.ancestors));
+                        pm_verdict a =
+                            http ? pm_decide_http(&c.t, &r) : pm_decide_connect(&c.t, &r);
+                        pm_verdict b = pm_native_decide(&c.n, &r, http);
+                        if (!same(a, b))
+                                fail_msg("%s, policy %s, %s witness '%s':\n"
+                                         "  interpreter %d rule %d (%s)\n"
+                                         "  native      %d rule %d (%s)",
+                                         path, c.p->name, v.f[i].name, w, a.allowed, a.rule_id,
+                                         a.reason, b.allowed, b.rule_id, b.reason);
+                        witnesses++;
+                        checks++;
+                        allowed_count += a.allowed;
+                }
+                pm_native_unload(&c.n);
+                lm_output_free(&c.out);
+        }
+        vf_free(&v);
+        release(&c);
+}
+
+/* The witnesses of the stdlib profiles and examples and of the verifier's
+ * corpus policies with net findings. */
+static void test_verifier_witnesses(void **state)
+{
+        static const char *const patterns[] = {"stdlib-policies/std/profiles/*.osh",
+                                               "stdlib-policies/examples/*.osh",
+                                               "tests/verifier/corpus/*/net-*.osh"};
+        checks = allowed_count = witnesses = 0;
+        int files = 0;
+        for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+                glob_t gl;
+                assert_int_equal(glob(patterns[i], 0, NULL, &gl), 0);
+                for (size_t k = 0; k < gl.gl_pathc; k++, files++)
+                        check_witnesses_of(gl.gl_pathv[k]);
+                globfree(&gl);
+        }
+        print_message("  verifier witnesses: %d files, %ld witnesses, %ld allowed\n", files,
+                      witnesses, allowed_count);
+        assert_true(witnesses >= 40);
+        assert_true(allowed_count > 0 && allowed_count < witnesses);
 }
 
 /* ---- the loader ---- */
@@ -718,7 +837,9 @@ int main(void)
             cmocka_unit_test(test_random_small),
             cmocka_unit_test(test_random_10),
             cmocka_unit_test(test_random_1000),
+            cmocka_unit_test(test_small_parts),
             cmocka_unit_test(test_random_10000),
+            cmocka_unit_test(test_verifier_witnesses),
             cmocka_unit_test(test_loader_refuses),
             cmocka_unit_test(test_mutation_other_code),
         };
