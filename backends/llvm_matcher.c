@@ -990,10 +990,8 @@ static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, b
         e.sb = calloc((size_t)d->n + 1, sizeof(LLVMBasicBlockRef));
         e.mode = mode;
         if (d->n > lm_cluster_states) {
-                if (mode == ACC_HOST && d->n > lm_code_states) {
-                        e.data_off = host_dfa_data(g, d);
+                if (mode == ACC_HOST && d->n > lm_code_states && (e.data_off = host_dfa_data(g, d)))
                         code_parts(&e);
-                }
                 emit_dfa_clustered(g, &e, cont);
                 free(e.data_off);
                 free(e.part);
@@ -1239,7 +1237,8 @@ static bool run_automaton(gen *g, nfa *a, LLVMValueRef ptr, LLVMValueRef len, bo
  * (native_abi.h): read-only, never executable, no relocation either.
  * Every integer little-endian (the generator's and the code's host).
  *
- *   rule record (RREC bytes, rule i at i * RREC):
+ *   the host bytes' classes (HOST_CLASSES, 256 bytes; see host_dfa_data)
+ *   rule record (RREC bytes, rule i at RULES_AT + i * RREC):
  *     0 u64 key (table index << 32 | rule id)   8 u16 port_lo   10 u16 port_hi
  *     12 u32 flags (RF_*)   16 u32 number of literal binaries   20 u32 their offset
  *     (u32 literal ids)   24 u32 number of http rules   28 u32 their offset
@@ -1251,6 +1250,8 @@ static bool run_automaton(gen *g, nfa *a, LLVMValueRef ptr, LLVMValueRef len, bo
  *     address), rules in table order */
 
 #define RREC 48
+#define HOST_CLASSES 0 /* the data's first 256 bytes */
+#define RULES_AT 256
 #define L7REC 24
 enum { RF_DENY = 1, RF_L7 = 2, RF_CHILDREN = 4, RF_FROM = 8 };
 
@@ -1294,6 +1295,8 @@ static uint32_t data_alloc(gen *g, size_t n)
 static void build_rule_data(gen *g)
 {
         const oshb_proxy *px = g->px;
+        uint32_t classes = data_alloc(g, 256); /* HOST_CLASSES, none yet */
+        memset(g->gd->data + classes, 0xff, 256);
         data_alloc(g, (size_t)px->nrules * RREC);
         for (uint32_t i = 0; i < px->nrules; i++) {
                 const oshb_proxy_rule *r = &px->rules[i];
@@ -1329,7 +1332,7 @@ static void build_rule_data(gen *g)
                         put32(p + 16, (uint32_t)st_index(&g->globs, h->path));
                         put32(p + 20, h->deny);
                 }
-                uint8_t *p = g->gd->data + (size_t)i * RREC;
+                uint8_t *p = g->gd->data + RULES_AT + (size_t)i * RREC;
                 put64(p, rule_key(px, (int)i));
                 put16(p + 8, r->port_lo);
                 put16(p + 10, r->port_hi);
@@ -1427,7 +1430,8 @@ static void emit_check_fn(gen *g)
         LLVMValueRef passes =
             LLVMBuildSelect(g->b, dyn, not_special, LLVMBuildTrunc(g->b, e, g->i1, ""), "");
         LLVMValueRef rec =
-            LLVMBuildMul(g->b, LLVMBuildLShr(g->b, e, c64(g, 1), ""), c64(g, RREC), "");
+            add64(g, LLVMBuildMul(g->b, LLVMBuildLShr(g->b, e, c64(g, 1), ""), c64(g, RREC), ""),
+                  RULES_AT);
         LLVMValueRef lo = load_at(g, data, add64(g, rec, 8), g->i16);
         LLVMValueRef hi = load_at(g, data, add64(g, rec, 10), g->i16);
         LLVMValueRef port_ok = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, lo, ""),
@@ -1511,27 +1515,65 @@ static void emit_check_fn(gen *g)
         g->check_fn = fn;
 }
 
-/* The host automaton as data, every state (host_walk reads it): u32 the
- * candidate list when the name ends here (NO_REF: none), u32 the state
- * after a byte not listed (NO_REF: no match), u32 n, then n (u32 byte,
- * u32 state after it); a state is the offset of its record.  The offset
- * of each state's record, malloc'd. */
+/* The host automaton as data, every state (host_walk reads it).  The
+ * bytes any state names explicitly get classes 0..63 (HOST_CLASSES; 0xff:
+ * none).  A state: u32 the candidate list when the name ends here
+ * (NO_REF: none), u32 the state after a byte it does not name (NO_REF: no
+ * match), u64 the classes it names, then the state after each of them
+ * (u32, NO_REF: no match), in class order; a state is the offset of its
+ * record.  So a step is a class, a bit test and a popcount: no search.
+ * Records are laid out depth first from the start, so a name's states lie
+ * one after the other.  The offset of each state's record, malloc'd; NULL
+ * when the automaton names more than 64 bytes (then it is all code). */
 static uint32_t *host_dfa_data(gen *g, const dfa *d)
 {
-        uint32_t *off = xrealloc(NULL, sizeof(uint32_t) * (size_t)d->n);
+        uint8_t cls[256];
+        int ncls = 0;
+        memset(cls, 0xff, sizeof(cls));
         for (int i = 0; i < d->n; i++)
-                off[i] = data_alloc(g, 12 + 8 * (size_t)d->st[i].nbytes);
+                for (int k = 0; k < d->st[i].nbytes; k++)
+                        if (cls[d->st[i].bytes[k]] == 0xff) {
+                                if (ncls == 64)
+                                        return NULL;
+                                cls[d->st[i].bytes[k]] = (uint8_t)ncls++;
+                        }
+        memcpy(g->gd->data + HOST_CLASSES, cls, sizeof(cls));
+        uint32_t *off = xrealloc(NULL, sizeof(uint32_t) * (size_t)d->n);
+        int *stack = xrealloc(NULL, sizeof(int) * (size_t)d->n), n = 0;
+        for (int i = 0; i < d->n; i++)
+                off[i] = NO_REF;
+        off[0] = data_alloc(g, 16 + 4 * (size_t)d->st[0].nbytes);
+        stack[n++] = 0;
+        while (n) {
+                const dstate *st = &d->st[stack[--n]];
+                for (int k = st->nbytes; k >= 0; k--) {
+                        int t = k == st->nbytes ? st->other : st->to[k];
+                        if (t >= 0 && off[t] == NO_REF) {
+                                off[t] = data_alloc(g, 16 + 4 * (size_t)d->st[t].nbytes);
+                                stack[n++] = t;
+                        }
+                }
+        }
+        for (int i = 0; i < d->n; i++) /* unreachable: none, but every state has a record */
+                if (off[i] == NO_REF)
+                        off[i] = data_alloc(g, 16 + 4 * (size_t)d->st[i].nbytes);
+        free(stack);
         for (int i = 0; i < d->n; i++) {
                 const dstate *st = &d->st[i];
                 uint32_t acc = st->acc >= 0 ? host_list(g, &d->accs.sets[st->acc]) : NO_REF;
                 uint8_t *p = g->gd->data + off[i]; /* after host_list: the data may move */
+                uint32_t to[64];
+                uint64_t mask = 0;
+                for (int k = 0; k < st->nbytes; k++) {
+                        mask |= 1ull << cls[st->bytes[k]];
+                        to[cls[st->bytes[k]]] = st->to[k] >= 0 ? off[st->to[k]] : NO_REF;
+                }
                 put32(p, acc);
                 put32(p + 4, st->other >= 0 ? off[st->other] : NO_REF);
-                put32(p + 8, (uint32_t)st->nbytes);
-                for (int k = 0; k < st->nbytes; k++) {
-                        put32(p + 12 + 8 * k, st->bytes[k]);
-                        put32(p + 16 + 8 * k, st->to[k] >= 0 ? off[st->to[k]] : NO_REF);
-                }
+                put64(p + 8, mask);
+                for (int c = 0, w = 0; c < 64; c++)
+                        if (mask >> c & 1)
+                                put32(p + 16 + 4 * w++, to[c]);
         }
         return off;
 }
@@ -1545,7 +1587,7 @@ static void emit_walk_fn(gen *g)
         LLVMValueRef data = load(g, g->p8, state_field(g, F_DATA));
         LLVMValueRef host = LLVMGetParam(fn, 1);
         LLVMValueRef sv = var(g, g->i64, LLVMBuildZExt(g->b, LLVMGetParam(fn, 3), g->i64, ""), "s");
-        LLVMValueRef tv = var(g, g->i64, NULL, "t"), k = var(g, g->i64, NULL, "k");
+        LLVMValueRef tv = var(g, g->i64, NULL, "t");
         LLVMBuildStore(g->b, LLVMGetParam(fn, 2), g->pos);
         LLVMBasicBlockRef head = block(g, "head"), atend = block(g, "end"), rd = block(g, "read");
         LLVMBasicBlockRef exit = block(g, "exit");
@@ -1563,15 +1605,24 @@ static void emit_walk_fn(gen *g)
             g->b, load(g, g->i8, LLVMBuildInBoundsGEP2(g->b, g->i8, host, &at, 1, "")), g->i64, "");
         LLVMBuildStore(g->b, at, g->pos);
         LLVMBuildStore(g->b, u32_at(g, data, add64(g, so, 4)), tv);
-        LLVMValueRef kv;
-        LLVMBasicBlockRef step = loop_begin(g, k, u32_at(g, data, add64(g, so, 8)), next, &kv);
-        LLVMValueRef ent = LLVMBuildAdd(g->b, so, LLVMBuildShl(g->b, kv, c64(g, 3), ""), "");
+        /* the byte's class named here: the target at the class's rank */
+        LLVMValueRef c =
+            LLVMBuildZExt(g->b, load_at(g, data, add64(g, byte, HOST_CLASSES), g->i8), g->i64, "");
+        LLVMValueRef mask = load_at(g, data, add64(g, so, 8), g->i64);
+        LLVMValueRef bit = LLVMBuildShl(g->b, c64(g, 1), LLVMBuildAnd(g->b, c, c64(g, 63), ""), "");
+        LLVMValueRef named = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0xff), ""),
+                                          mask_test_v(g, mask, bit), "");
         LLVMBasicBlockRef hit = block(g, "hit");
-        LLVMBuildCondBr(
-            g->b, LLVMBuildICmp(g->b, LLVMIntEQ, u32_at(g, data, add64(g, ent, 12)), byte, ""), hit,
-            step);
+        LLVMBuildCondBr(g->b, named, hit, next);
         LLVMPositionBuilderAtEnd(g->b, hit);
-        LLVMBuildStore(g->b, u32_at(g, data, add64(g, ent, 16)), tv);
+        LLVMValueRef below = LLVMBuildAnd(g->b, mask, LLVMBuildSub(g->b, bit, c64(g, 1), ""), "");
+        LLVMTypeRef ty = g->i64;
+        LLVMValueRef ctpop =
+            LLVMGetIntrinsicDeclaration(g->mod, LLVMLookupIntrinsicID("llvm.ctpop", 10), &ty, 1);
+        LLVMValueRef rank =
+            LLVMBuildCall2(g->b, LLVMFunctionType(g->i64, &ty, 1, 0), ctpop, &below, 1, "");
+        LLVMValueRef at4 = LLVMBuildAdd(g->b, so, LLVMBuildShl(g->b, rank, c64(g, 2), ""), "");
+        LLVMBuildStore(g->b, u32_at(g, data, add64(g, at4, 16)), tv);
         LLVMBuildBr(g->b, next);
         LLVMPositionBuilderAtEnd(g->b, next);
         LLVMValueRef t = load(g, g->i64, tv);
