@@ -2425,6 +2425,8 @@ static bool package(gen *g, lm_output *out)
         if (!elf_text(g, out->object, out->object_len, &off, &len, &entry))
                 return false;
         out->container_len = OSH_NATIVE_HEADER_LEN + len + g->gd->dlen;
+        out->code_len = len;
+        out->data_len = g->gd->dlen;
         out->container = xrealloc(NULL, out->container_len);
         uint8_t *h = out->container;
         memcpy(h, OSH_NATIVE_MAGIC, 8);

@@ -27,6 +27,7 @@ typedef struct lm_output {
         size_t object_len;
         uint8_t *container; /* the NATIVE section's object (native_abi.h), malloc'd */
         size_t container_len;
+        size_t code_len, data_len;    /* the container's code and data */
         double generate_s, compile_s; /* building the module; optimizing and emitting */
         int dfa_states;               /* over every automaton */
 } lm_output;

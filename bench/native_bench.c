@@ -213,9 +213,9 @@ static void bench(int n)
                 exit(1);
         }
         printf("%6d rules: matcher generated in %.3f s + compiled by LLVM in %.3f s = %.3f s "
-               "(%d DFA states, %zu bytes of code)%s\n",
+               "(%d DFA states, %zu KB of code, %zu KB of data)%s\n",
                b.proxy.nrules, out.generate_s, out.compile_s, build, out.dfa_states,
-               out.container_len,
+               out.code_len / 1024, out.data_len / 1024,
                n >= 10000 ? (build < 2 ? "  [goal < 2 s: met]" : "  [goal < 2 s: MISSED]") : "");
         int nreq = 4096;
         req *rs = make_requests(&b.proxy, nreq);

@@ -598,9 +598,9 @@ static void check_big(int n, unsigned long seed, bool full)
         checks = allowed_count = 0;
         check_compiled(&c, full);
         print_message("  random %d rules: compiled in %.2f s (LLVM %.2f s, %d DFA states, %zu "
-                      "bytes of code), %ld decisions in %.1f s, %ld allowed\n",
-                      n, t1 - t0, c.out.compile_s, c.out.dfa_states, c.out.container_len, checks,
-                      now() - t1, allowed_count);
+                      "bytes of code, %zu of data), %ld decisions in %.1f s, %ld allowed\n",
+                      n, t1 - t0, c.out.compile_s, c.out.dfa_states, c.out.code_len, c.out.data_len,
+                      checks, now() - t1, allowed_count);
         assert_true(allowed_count > 0);
         release(&c);
         free(text);
