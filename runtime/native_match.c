@@ -196,13 +196,14 @@ void pm_native_unload(pm_native *n)
         memset(n, 0, sizeof(*n));
 }
 
-/* Bytes of a host in normal form: 1 a label's, 2 the dot. */
+/* Bytes of a host in normal form, xor 4: 1 a label's, 2 the dot, 4 (0 here)
+ * any other. */
 static const uint8_t host_byte[256] = {
-    ['-'] = 1, ['_'] = 1, ['.'] = 2, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
-    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
-    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
-    ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
-    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    ['-'] = 5, ['_'] = 5, ['.'] = 6, ['0'] = 5, ['1'] = 5, ['2'] = 5, ['3'] = 5, ['4'] = 5,
+    ['5'] = 5, ['6'] = 5, ['7'] = 5, ['8'] = 5, ['9'] = 5, ['a'] = 5, ['b'] = 5, ['c'] = 5,
+    ['d'] = 5, ['e'] = 5, ['f'] = 5, ['g'] = 5, ['h'] = 5, ['i'] = 5, ['j'] = 5, ['k'] = 5,
+    ['l'] = 5, ['m'] = 5, ['n'] = 5, ['o'] = 5, ['p'] = 5, ['q'] = 5, ['r'] = 5, ['s'] = 5,
+    ['t'] = 5, ['u'] = 5, ['v'] = 5, ['w'] = 5, ['x'] = 5, ['y'] = 5, ['z'] = 5,
 };
 
 /* The length of h when it is in pm_host_normalize's output form (what the
@@ -210,16 +211,16 @@ static const uint8_t host_byte[256] = {
 static long host_normal_len(const char *h)
 {
         const unsigned char *p = (const unsigned char *)h;
-        size_t i = 0;
-        unsigned prev = 2, bad = 0;    /* no leading dot */
-        for (; p[i] && i < 254; i++) { /* no branch on the bytes */
-                unsigned k = host_byte[p[i]];
-                bad |= (k == 0) | (k & prev & 2);
+        size_t len = strlen(h);
+        if (len == 0 || len > 253 || p[0] == '.' || p[len - 1] == '.')
+                return -1;
+        unsigned prev = 1, bad = 0;
+        for (size_t i = 0; i < len; i++) { /* no branch on the bytes */
+                unsigned k = host_byte[p[i]] ^ 4u;
+                bad |= k & (prev | 4); /* another byte, or a dot after a dot */
                 prev = k;
         }
-        if (bad || i == 0 || i > 253 || prev == 2)
-                return -1;
-        return (long)i;
+        return bad & 6 ? -1 : (long)len;
 }
 
 /* The reasons, word for word those of proxy_match.c. */
