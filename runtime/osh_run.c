@@ -646,6 +646,44 @@ static int decide(rt_launch *l, const options *o, rt_params *params)
         return ctl_send(l->ctl, 'P', msg, -1) < 0 ? -1 : 0;
 }
 
+/* Where PID 1 starts.  Left to itself, the scheduler may queue a new
+ * process on its parent's CPU, however idle the others are (this is what
+ * packs a virtual machine's work onto few vCPUs), and PID 1 then waits
+ * for osh-run to sleep before it can start its namespaces: the two take
+ * turns instead of working side by side.  So when nothing else is running
+ * (the "running" count of /proc/loadavg, read before the clone, is
+ * osh-run alone), PID 1 is sent to the other CPUs osh-run may use; it
+ * takes back osh-run's whole set at 'P' (sandbox.c), before anything is
+ * forked, so the agent gets exactly the CPUs osh-run was given.  On a busy
+ * machine nothing is done: there, an idle CPU would be a guess.  Returns
+ * the set to send PID 1 to, in *others, or false. */
+static bool idle_elsewhere(const rt_launch *l, cpu_set_t *others)
+{
+        int me = sched_getcpu();
+        if (!l->have_cpus || CPU_COUNT(&l->cpus) < 2 || me < 0 || me >= CPU_SETSIZE ||
+            !CPU_ISSET(me, &l->cpus))
+                return false;
+        char buf[128];
+        int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        /* "0.12 0.34 0.56 RUNNING/TOTAL LASTPID" */
+        const char *p = buf;
+        for (int field = 0; field < 3 && p; field++)
+                if ((p = strchr(p, ' ')) != NULL)
+                        p++;
+        if (!p || strncmp(p, "1/", 2) != 0)
+                return false;
+        *others = l->cpus;
+        CPU_CLR(me, others);
+        return true;
+}
+
 /* Clone PID 1 as soon as the bundle is read, so that it creates its
  * namespaces (the network namespace costs most of a launch) while osh-run
  * decides the rest and makes the cgroup leaf. */
@@ -662,6 +700,9 @@ static int launch(rt_launch *l, rt_cgroup *cg, const options *o, rt_params *para
         int sp[2];
         if (sfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return refuse("signalfd/socketpair: %s", strerror(errno));
+        l->have_cpus = sched_getaffinity(0, sizeof l->cpus, &l->cpus) == 0;
+        cpu_set_t others;
+        bool spread = idle_elsewhere(l, &others);
         unsigned long flags = NS_FLAGS | (l->kernel.root ? 0 : CLONE_NEWUSER);
         /* the raw system call, fork-like (no new stack): PID 1 runs on a
          * copy of this process and never returns (sandbox_init) */
@@ -677,6 +718,8 @@ static int launch(rt_launch *l, rt_cgroup *cg, const options *o, rt_params *para
         }
         close(sp[1]);
         l->ctl = sp[0];
+        if (spread)
+                sched_setaffinity(pid, sizeof others, &others);
         char err[RT_ERR_LEN];
         int rc = decide(l, o, params);
         if (rc < 0)

@@ -605,6 +605,10 @@ static void receive_launch(rt_launch *l)
         if ((uint32_t)params.n != l->b->nparams ||
             sscanf(buf + 1, "%d %d %u %u", &abi, &audit, &uid, &gid) != 4)
                 _exit(OSH_EXIT_REFUSED);
+        /* osh-run may have started PID 1 on other CPUs than its own
+         * (start_elsewhere): from here on, and for the agent, its set */
+        if (l->have_cpus && sched_setaffinity(0, sizeof l->cpus, &l->cpus) < 0)
+                refuse(l->ctl, "sched_setaffinity (osh-run's CPUs): %s", strerror(errno));
         l->params = &params;
         l->kernel.landlock_abi = abi;
         l->audit = audit != 0;

@@ -25,6 +25,7 @@
 
 #include "runtime.h"
 
+#include <sched.h>
 #include <stdint.h>
 
 #define OSH_EXIT_REFUSED 125  /* osh-run refused to launch */
@@ -42,6 +43,8 @@ typedef struct rt_launch {
         int ctl;          /* this side's control socket */
         uid_t uid_inside; /* the agent's ids */
         gid_t gid_inside;
+        cpu_set_t cpus; /* osh-run's CPUs: PID 1 and the agent get them */
+        bool have_cpus;
 } rt_launch;
 
 /* Control messages (sandbox.c): the text is at most RT_MSG_LEN bytes. */

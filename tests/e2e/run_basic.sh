@@ -132,6 +132,12 @@ expect_out() { # DESCRIPTION PATTERN
 	fi
 }
 
+all_cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+ncpu=$(nproc)
+# osh-run started on CPU 0 alone
+mkdir "$tmp/cpu0" && printf '#!/bin/sh\nexec taskset -c 0 %s "$@"\n' "$RUN" >"$tmp/cpu0/osh-run" &&
+	chmod 755 "$tmp/cpu0/osh-run"
+
 suite() { # WHO OWNER(of the workdir) [CGROUP-OPTIONS]
 	who=$1
 	w=$tmp/work-$who
@@ -141,6 +147,14 @@ suite() { # WHO OWNER(of the workdir) [CGROUP-OPTIONS]
 	expect_rc "$who: /bin/true" 0
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/sh -c 'exit 3'
 	expect_rc "$who: exit status 3 propagates" 3
+	# the agent runs on exactly the CPUs osh-run was given (PID 1 may
+	# start elsewhere and takes osh-run's set back before the agent)
+	as "$who" "$w" "$tmp/basic.oshb" -- /bin/grep Cpus_allowed_list /proc/self/status
+	expect_out "$who: the agent has osh-run's CPUs" "Cpus_allowed_list:[[:space:]]*$all_cpus\$"
+	if [ "$ncpu" -gt 1 ]; then
+		as "$who" "$w" "$tmp/cpu0/osh-run" "$tmp/basic.oshb" -- /bin/grep Cpus_allowed_list /proc/self/status
+		expect_out "$who: taskset -c 0 osh-run: the agent has CPU 0 only" "Cpus_allowed_list:[[:space:]]*0\$"
+	fi
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/cat "$tmp/outside/secret"
 	if [ "$rc" != 0 ] && ! grep -q s3cr3t-content "$tmp/out"; then ok; else bad "$who: read outside the grants worked"; fi
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/sh -c 'echo data >new && cat new'
