@@ -9,10 +9,12 @@
  * user) namespace at once; while PID 1 creates its namespaces, osh-run
  * resolves the parameters, runs preflight and hands PID 1 the outcome
  * ('V', 'P'), writes the id maps and makes the cgroup leaf; then PID 1
- * enters the leaf and goes on ('C', 'G').  While the agent runs, osh-run holds the listening socket
- * PID 1 hands out and starts osh-proxy on it only when the first connection is queued (lazy start:
- * an agent that never connects costs no proxy; a failed exec still refuses), answers seccomp
- * notifications (supervisor.c), forwards signals, and finally exits with the agent's status.
+ * enters the leaf and goes on ('C', 'G').  While the agent runs, osh-run
+ * holds the listening socket PID 1 hands out and starts osh-proxy on it
+ * only when the first connection is queued (lazy start: an agent that
+ * never connects costs no proxy; a failed exec still refuses), answers
+ * seccomp notifications (supervisor.c), forwards signals, and finally
+ * exits with the agent's status.
  * docs/runtime.md "Launch sequence" documents every step.
  *
  * Exit status: the agent's own; 128+N when a signal N killed it; 124 when
