@@ -176,6 +176,18 @@ int rlimits_apply(const oshb_bundle *b, char *err, size_t errlen);
  * Landlock ruleset, masked to the kernel's ABI. */
 int landlock_apply(const oshb_bundle *b, const rt_params *p, int kernel_abi, char *err,
                    size_t errlen);
+/* The same in two halves.  landlock_prepare (osh-run, outside, while PID 1
+ * builds the sandbox): the ruleset with the port rules and every path rule
+ * whose path is not on a procfs (the sandbox mounts its own /proc, so those
+ * must be opened inside), in *rs_out; the indexes of the paths left go to
+ * `left` ("3,17,").  landlock_finish (the agent): add the rules left,
+ * enforce the ruleset, close it.  Rules name inodes, and outside the
+ * sandbox every other path leads to the same inode as inside: the masks
+ * cover denied paths only and the pins are bind mounts of themselves. */
+int landlock_prepare(const oshb_bundle *b, const rt_params *p, int kernel_abi, int *rs_out,
+                     char *left, size_t leftlen, char *err, size_t errlen);
+int landlock_finish(const oshb_bundle *b, const rt_params *p, int kernel_abi, int rs,
+                    const char *left, char *err, size_t errlen);
 /* Load this arch's seccomp program, last before exec.  When the program
  * can return USER_NOTIF (or audit is on) the listener fd is returned in
  * *listener (else -1). */

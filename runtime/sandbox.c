@@ -445,10 +445,17 @@ static void agent_exec(rt_launch *l)
                 signal(forwarded[i], SIG_DFL);
         signal(SIGCHLD, SIG_DFL);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        /* stray fds: everything above 2 except the control socket (cloexec) */
+        /* stray fds: everything above 2 except the control socket (cloexec)
+         * and the Landlock ruleset osh-run prepared, moved just above it */
+        int rs = -1;
+        if (l->ll_fd >= 0) {
+                rs = l->ctl + 1;
+                if (l->ll_fd != rs && dup2(l->ll_fd, rs) < 0)
+                        refuse(l->ctl, "dup2 the Landlock ruleset: %s", strerror(errno));
+        }
         if (l->ctl > 3)
                 syscall(SYS_close_range, 3, l->ctl - 1, 0);
-        if (syscall(SYS_close_range, l->ctl + 1, ~0U, 0) < 0)
+        if (syscall(SYS_close_range, (rs >= 0 ? rs : l->ctl) + 1, ~0U, 0) < 0)
                 refuse(l->ctl, "close_range: %s", strerror(errno));
         char **env = agent_env(&l->b->process);
         if (!env)
@@ -460,7 +467,9 @@ static void agent_exec(rt_launch *l)
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 refuse(l->ctl, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
         char err[RT_ERR_LEN];
-        if (landlock_apply(l->b, l->params, l->kernel.landlock_abi, err, sizeof err) < 0)
+        if (rs >= 0 ? landlock_finish(l->b, l->params, l->kernel.landlock_abi, rs, l->ll_left, err,
+                                      sizeof err) < 0
+                    : landlock_apply(l->b, l->params, l->kernel.landlock_abi, err, sizeof err) < 0)
                 refuse(l->ctl, "%s", err);
         if (rlimits_apply(l->b, err, sizeof err) < 0)
                 refuse(l->ctl, "%s", err);
@@ -660,6 +669,11 @@ void sandbox_init(rt_launch *l)
                         _exit(OSH_EXIT_REFUSED);
                 if (cbuf[0] == 'G' && fd < 0)
                         break;
+                if (cbuf[0] == 'R' && fd >= 0 && l->ll_fd < 0) {
+                        l->ll_fd = fd;
+                        snprintf(l->ll_left, sizeof l->ll_left, "%s", cbuf + 1);
+                        continue;
+                }
                 if (cbuf[0] != 'C' || fd < 0)
                         _exit(OSH_EXIT_REFUSED);
                 if (write(fd, "0", 1) != 1)
@@ -689,5 +703,7 @@ void sandbox_init(rt_launch *l)
         pid_t agent = spawn_agent(l);
         if (agent < 0)
                 refuse(l->ctl, "start the agent: %s", strerror(errno));
+        if (l->ll_fd >= 0)
+                close(l->ll_fd); /* the agent had its own copy */
         reap(l, agent, &set);
 }

@@ -15,6 +15,8 @@
  *                      'P' text   "ABI AUDIT UID GID": the kernel's Landlock
  *                                 ABI, --audit on (1) or off (0), the
  *                                 agent's ids; every parameter has come
+ *                      'R' + fd   the Landlock ruleset osh-run prepared, the
+ *                                 text the paths it left (landlock_prepare)
  *                      'C' + fd   a cgroup v1 leaf's tasks file: PID 1
  *                                 moves itself in (writes "0")
  *                      'G'        id maps written, cgroup done: fork
@@ -43,7 +45,9 @@ typedef struct rt_launch {
         int ctl;          /* this side's control socket */
         uid_t uid_inside; /* the agent's ids */
         gid_t gid_inside;
-        cpu_set_t cpus; /* osh-run's CPUs: PID 1 and the agent get them */
+        cpu_set_t cpus;               /* osh-run's CPUs: PID 1 and the agent get them */
+        int ll_fd;                    /* Landlock ruleset osh-run prepared ('R'), or -1 */
+        char ll_left[RT_ERR_LEN + 2]; /* the paths it left to the agent */
         bool have_cpus;
 } rt_launch;
 

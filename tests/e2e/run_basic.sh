@@ -53,6 +53,17 @@ policy noexec {
     fs { $sys allow read, write, exec \$WORKDIR; deny exec \$WORKDIR/bin; }
 }
 EOF
+# /proc/self alone: osh-run prepares the Landlock ruleset outside the
+# sandbox, and leaves the paths on a procfs (the sandbox mounts its own) to
+# the agent; /dev/fd leads there through a symbolic link
+cat >"$tmp/procself.osh" <<EOF
+policy procself {
+    fs {
+        allow read, exec /usr, /bin, /lib, /lib64, /etc; allow read, write /dev/null;
+        allow read /proc/self, /dev/fd; allow read, write \$WORKDIR;
+    }
+}
+EOF
 cat >"$tmp/sys.osh" <<EOF
 policy sys {
     fs { $sys allow read, write \$WORKDIR; }
@@ -77,7 +88,7 @@ policy egress {
     net { allow connect example.com:443; }
 }
 EOF
-for p in basic noexec sys wall forks egress; do
+for p in basic noexec sys wall forks egress procself; do
 	if ! "$OSHC" compile "$tmp/$p.osh" -o "$tmp/$p.oshb" >"$tmp/out" 2>&1; then
 		bad "compile $p"
 		cat "$tmp/out"
@@ -147,6 +158,15 @@ suite() { # WHO OWNER(of the workdir) [CGROUP-OPTIONS]
 	expect_rc "$who: /bin/true" 0
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/sh -c 'exit 3'
 	expect_rc "$who: exit status 3 propagates" 3
+	# (the agent's own /proc/self: a rule on /proc/self names the /proc
+	# directory of the process that opened it, the agent's, not its
+	# children's)
+	as "$who" "$w" "$tmp/procself.oshb" -- /bin/grep -c "^Pid:" /proc/self/status
+	expect_out "$who: /proc/self granted, read by the agent" "^1\$"
+	as "$who" "$w" "$tmp/procself.oshb" -- /bin/ls /dev/fd/
+	expect_rc "$who: /dev/fd (a link into /proc) granted" 0
+	as "$who" "$w" "$tmp/procself.oshb" -- /bin/cat /proc/1/status
+	if [ "$rc" != 0 ]; then ok; else bad "$who: /proc/1 readable with only /proc/self granted"; fi
 	# the agent runs on exactly the CPUs osh-run was given (PID 1 may
 	# start elsewhere and takes osh-run's set back before the agent)
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/grep Cpus_allowed_list /proc/self/status
