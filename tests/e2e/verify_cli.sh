@@ -13,25 +13,8 @@ export NO_COLOR=1
 EX=stdlib-policies/examples/coding_agent.osh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/osh-verify.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
-# status WANT DESCRIPTION COMMAND...: the command exits with WANT
-status() {
-	want=$1
-	d=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" = "$want" ]; then ok; else
-		bad "$d: exit $rc, expected $want"
-		head -c 600 "$tmp/out" "$tmp/err"
-	fi
-}
+# shellcheck source=tests/e2e_lib.sh
+. "$(dirname "$0")/../e2e_lib.sh"
 # jqok DESCRIPTION FILTER FILE: the filter is true on the file
 jqok() {
 	if jq -e "$2" "$3" >/dev/null 2>&1; then ok; else
