@@ -224,54 +224,6 @@ static void nfa_add_literal(nfa *a, const char *s, int id)
         iv_push(&a->nodes[n].acc, id);
 }
 
-/* A host pattern (pm_host_matches), read right to left: its labels last
- * first, "*" one label (one or more bytes but '.'), each leading "**." a
- * '.' and one or more bytes (for a host in normal form, one or more
- * labels). */
-static void nfa_add_host(nfa *a, const char *pat, int id)
-{
-        int globstars = 0;
-        while (!strncmp(pat, "**.", 3)) {
-                globstars++;
-                pat += 3;
-        }
-        int n = nfa_node(a);
-        iv_push(&a->starts, n);
-        size_t len = strlen(pat);
-        size_t end = len;
-        for (;;) { /* labels from the right */
-                size_t start = end;
-                while (start > 0 && pat[start - 1] != '.')
-                        start--;
-                if (end - start == 1 && pat[start] == '*') {
-                        int b = nfa_node(a);
-                        nfa_edge(a, n, E_NOT, '.', b);
-                        nfa_edge(a, b, E_NOT, '.', b);
-                        n = b;
-                } else {
-                        for (size_t i = end; i > start; i--) {
-                                int m = nfa_node(a);
-                                nfa_edge(a, n, E_BYTE, (unsigned char)pat[i - 1], m);
-                                n = m;
-                        }
-                }
-                if (start == 0)
-                        break;
-                int m = nfa_node(a);
-                nfa_edge(a, n, E_BYTE, '.', m);
-                n = m;
-                end = start - 1;
-        }
-        for (int k = 0; k < globstars; k++) {
-                int dot = nfa_node(a), any = nfa_node(a);
-                nfa_edge(a, n, E_BYTE, '.', dot);
-                nfa_edge(a, dot, E_ANY, 0, any);
-                nfa_edge(a, any, E_ANY, 0, any);
-                n = any;
-        }
-        iv_push(&a->nodes[n].acc, id);
-}
-
 /* The node matching glob g from position i on, as pm_url_glob_matches
  * does (memo[i] caches it). */
 static int glob_node(nfa *a, const char *g, int i, int *memo, int id)
@@ -330,10 +282,10 @@ static void nfa_add_glob(nfa *a, const char *g, int id)
 
 typedef struct dstate {
         int nbytes;
-        uint8_t *bytes; /* bytes with their own target */
-        int *to;        /* their targets (-1: no match possible) */
-        int other;      /* the target of every other byte */
-        int acc;        /* accept set id in the dfa's accs pool */
+        int *bytes; /* symbols (bytes, or label ids) with their own target */
+        int *to;    /* their targets (-1: no match possible) */
+        int other;  /* the target of every other byte */
+        int acc;    /* accept set id in the dfa's accs pool */
 } dstate;
 
 typedef struct dfa {
@@ -410,7 +362,13 @@ static bool dfa_build(dfa *d, const nfa *a)
         memset(d, 0, sizeof(*d));
         closure_ws w = {calloc((size_t)a->n + 1, sizeof(int)), 0, {0}};
         ivec tmp = {0}, acc = {0};
-        int *seen = calloc(256, sizeof(int));
+        int nsym = 256; /* bytes, or label ids (the host automaton) */
+        for (int i = 0; i < a->n; i++)
+                for (int j = 0; j < a->nodes[i].nedges; j++)
+                        if (a->nodes[i].edges[j].c >= nsym)
+                                nsym = a->nodes[i].edges[j].c + 1;
+        int *seen = calloc((size_t)nsym, sizeof(int));
+        int *bytes = xrealloc(NULL, sizeof(int) * (size_t)nsym);
         if (!w.mark || !seen)
                 abort();
         w.gen++;
@@ -431,7 +389,6 @@ static bool dfa_build(dfa *d, const nfa *a)
                 dstate st = {0};
                 acc.n = 0;
                 seen_gen++;
-                uint8_t bytes[256];
                 int nb = 0;
                 for (int i = 0; i < set.n; i++) {
                         const nnode *x = &a->nodes[set.v[i]];
@@ -440,13 +397,13 @@ static bool dfa_build(dfa *d, const nfa *a)
                         for (int j = 0; j < x->nedges; j++)
                                 if (x->edges[j].kind != E_ANY && seen[x->edges[j].c] != seen_gen) {
                                         seen[x->edges[j].c] = seen_gen;
-                                        bytes[nb++] = (uint8_t)x->edges[j].c;
+                                        bytes[nb++] = x->edges[j].c;
                                 }
                 }
                 iv_sort_unique(&acc);
                 st.acc = acc.n ? sp_intern(&d->accs, acc.v, acc.n) : -1;
                 st.other = dfa_step(d, a, &w, &set, -1, &tmp);
-                st.bytes = xrealloc(NULL, (size_t)nb + 1);
+                st.bytes = xrealloc(NULL, sizeof(int) * ((size_t)nb + 1));
                 st.to = xrealloc(NULL, sizeof(int) * ((size_t)nb + 1));
                 for (int k = 0; k < nb; k++) {
                         int t = dfa_step(d, a, &w, &set, bytes[k], &tmp);
@@ -465,6 +422,7 @@ static bool dfa_build(dfa *d, const nfa *a)
         free(tmp.v);
         free(acc.v);
         free(seen);
+        free(bytes);
         return d->error == NULL;
 }
 
@@ -564,6 +522,7 @@ typedef struct gen {
         char *err;
         size_t errlen;
         strtab hosts, lits, pbins, globs, methods;
+        strtab labels;    /* the host patterns' literal labels (strings owned) */
         ivec *host_rules; /* per host pattern: the rules (indices) using it */
         int *lit_abit;    /* per literal binary: its bit among ancestors, -1 none */
         int nabits;
@@ -584,9 +543,7 @@ typedef struct gen {
         LLVMTypeRef state_t, side_fty, check_fty, cluster_fty;
         LLVMValueRef st;       /* the current function's state pointer */
         LLVMValueRef check_fn; /* void check(state *, i32 list, i1 dyn) */
-        LLVMValueRef walk_fn;  /* void host_walk(state *, i8 *host, i64 pos, i32 state) */
-        LLVMTypeRef walk_fty;
-        struct gdata *gd; /* the data block (shared by the copies of gen) */
+        struct gdata *gd;      /* the data block (shared by the copies of gen) */
 } gen;
 
 static bool gen_fail(gen *g, const char *fmt, ...)
@@ -724,7 +681,7 @@ static LLVMValueRef mask_test(gen *g, LLVMValueRef word, uint64_t mask)
 
 /* ---- automata as code ---- */
 
-enum acc_mode { ACC_SELF_BIN, ACC_ANC_BIN, ACC_METHOD, ACC_GLOB, ACC_HOST };
+enum acc_mode { ACC_SELF_BIN, ACC_ANC_BIN, ACC_METHOD, ACC_GLOB };
 
 static void emit_candidates(gen *g, const int *rules, int n, int special);
 static uint32_t candidate_list(gen *g, const int *rules, int n, int special);
@@ -735,8 +692,6 @@ static void emit_check_at(gen *g, LLVMValueRef list, bool dyn, LLVMBasicBlockRef
 
 /* The candidate list of the host rules of the patterns in acc (NO_REF:
  * none). */
-static uint32_t *host_dfa_data(gen *g, const dfa *d);
-
 static uint32_t host_list(gen *g, const ivec *acc)
 {
         ivec rules = {0};
@@ -784,13 +739,6 @@ static void emit_accept(gen *g, int mode, const ivec *acc)
                         }
                 }
                 break;
-        case ACC_HOST:
-                if (acc) {
-                        uint32_t list = host_list(g, acc);
-                        if (list != NO_REF)
-                                emit_check(g, list, true);
-                }
-                break;
         }
 }
 
@@ -810,13 +758,6 @@ static bool chain_state(const dstate *s)
  * blocks); a transition into another cluster is a tail call of it with
  * the position and the state. */
 int lm_cluster_states = 512;
-
-/* The host automaton's states beyond the first lm_code_states reached from
- * its start (the top of the names' trie, where most hosts go through) are
- * data, run by one loop (host_walk): LLVM's cost is per state of code
- * (about 1 ms each on a small shared host), the deep states are each
- * reached by few names. */
-int lm_code_states = 2048;
 
 typedef struct cluster {
         gen bound; /* the generator bound to the cluster's function */
@@ -838,10 +779,6 @@ typedef struct dfa_emit {
         int ncl, cur;
         int *cl_of, *stub_owner, *entered;
         LLVMBasicBlockRef *stub;
-        /* the host automaton beyond its first lm_code_states states: data */
-        uint32_t *data_off; /* each state's record in the data (NULL: all code) */
-        int *part;          /* each state's cluster by breadth-first rank, -1: data */
-        int *part_cl;       /* the cluster made for each part, -1: none yet */
 } dfa_emit;
 
 static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t);
@@ -866,7 +803,7 @@ static int chain_from(const dfa *d, int s, uint8_t *bytes, int *n)
 {
         *n = 0;
         while (*n < CHAIN_MAX && chain_state(&d->st[s])) {
-                bytes[(*n)++] = d->st[s].bytes[0];
+                bytes[(*n)++] = (uint8_t)d->st[s].bytes[0];
                 s = d->st[s].to[0];
                 if (s == 0)
                         break;
@@ -947,34 +884,6 @@ static void emit_state(gen *g, dfa_emit *e, int i, LLVMBasicBlockRef fin)
                 LLVMAddCase(sw, LLVMConstInt(g->i8, s->bytes[k], 0), state_block(g, e, s->to[k]));
 }
 
-/* The code part of a large host automaton: its first lm_code_states states
- * breadth first from the start, in clusters of lm_cluster_states by rank. */
-static void code_parts(dfa_emit *e)
-{
-        const dfa *d = e->d;
-        e->part = xrealloc(NULL, sizeof(int) * (size_t)d->n);
-        int nparts = (lm_code_states + lm_cluster_states - 1) / lm_cluster_states;
-        e->part_cl = xrealloc(NULL, sizeof(int) * (size_t)nparts);
-        for (int i = 0; i < nparts; i++)
-                e->part_cl[i] = -1;
-        for (int i = 0; i < d->n; i++)
-                e->part[i] = -1;
-        int *queue = xrealloc(NULL, sizeof(int) * (size_t)lm_code_states), n = 0;
-        queue[n] = 0;
-        e->part[0] = n++ / lm_cluster_states;
-        for (int q = 0; q < n; q++) {
-                const dstate *s = &d->st[queue[q]];
-                for (int k = -1; k < s->nbytes && n < lm_code_states; k++) {
-                        int t = k < 0 ? s->other : s->to[k];
-                        if (t >= 0 && e->part[t] < 0) {
-                                queue[n] = t;
-                                e->part[t] = n++ / lm_cluster_states;
-                        }
-                }
-        }
-        free(queue);
-}
-
 /* Run d over len bytes at ptr (right to left when reverse), then continue
  * at cont.  States are emitted from the start as they are reached, so the
  * inside of a compared chain has no block of its own. */
@@ -990,12 +899,7 @@ static void emit_dfa(gen *g, const dfa *d, LLVMValueRef ptr, LLVMValueRef len, b
         e.sb = calloc((size_t)d->n + 1, sizeof(LLVMBasicBlockRef));
         e.mode = mode;
         if (d->n > lm_cluster_states) {
-                if (mode == ACC_HOST && d->n > lm_code_states && (e.data_off = host_dfa_data(g, d)))
-                        code_parts(&e);
                 emit_dfa_clustered(g, &e, cont);
-                free(e.data_off);
-                free(e.part);
-                free(e.part_cl);
                 free(e.sb);
                 return;
         }
@@ -1071,42 +975,11 @@ static int new_cluster(gen *g, dfa_emit *e)
         return e->ncl++;
 }
 
-/* A block of the current cluster going on at state t in the data: a tail
- * call of the walker (host_walk). */
-static LLVMBasicBlockRef data_state_block(gen *g, dfa_emit *e, int t)
-{
-        if (e->stub_owner[t] == e->cur + 1)
-                return e->stub[t];
-        LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
-        e->stub[t] = block(g, "data");
-        LLVMPositionBuilderAtEnd(g->b, e->stub[t]);
-        LLVMValueRef args[4] = {g->st, e->ptr, load(g, g->i64, g->pos), c32(g, e->data_off[t])};
-        LLVMValueRef call = LLVMBuildCall2(g->b, g->walk_fty, g->walk_fn, args, 4, "");
-        LLVMSetTailCall(call, 1);
-        LLVMBuildRetVoid(g->b);
-        LLVMPositionBuilderAtEnd(g->b, here);
-        e->stub_owner[t] = e->cur + 1;
-        return e->stub[t];
-}
-
 /* State t's block seen from the current cluster: its own block, or a
  * block tail-calling the cluster that holds it. */
 static LLVMBasicBlockRef cluster_state_block(gen *g, dfa_emit *e, int t)
 {
         cluster *cur = &e->cl[e->cur];
-        if (e->data_off && e->part[t] < 0)
-                return data_state_block(g, e, t);
-        if (e->data_off && e->cl_of[t] < 0) { /* its part's cluster */
-                int w = e->part[t];
-                if (e->part_cl[w] < 0)
-                        e->part_cl[w] = new_cluster(g, e);
-                int k = e->part_cl[w];
-                cur = &e->cl[e->cur];
-                e->cl_of[t] = k;
-                e->cl[k].count++;
-                e->sb[t] = LLVMAppendBasicBlockInContext(g->ctx, e->cl[k].fn, "s");
-                iv_push(&e->cl[k].todo, t);
-        }
         if (e->cl_of[t] < 0 && cur->count < lm_cluster_states) {
                 e->cl_of[t] = e->cur;
                 cur->count++;
@@ -1185,8 +1058,6 @@ static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont)
                 e->cl_of[i] = -1;
         gen outer = *g;
         int first = new_cluster(g, e);
-        if (e->part_cl)
-                e->part_cl[0] = first;
         e->cl_of[0] = first;
         e->cl[first].count = 1;
         e->sb[0] = LLVMAppendBasicBlockInContext(g->ctx, e->cl[first].fn, "s");
@@ -1196,8 +1067,7 @@ static void emit_dfa_clustered(gen *g, dfa_emit *e, LLVMBasicBlockRef cont)
         LLVMValueRef args[5] = {g->st, e->ptr, e->len, e->reverse ? e->len : c64(g, 0), c32(g, 0)};
         LLVMBuildCall2(g->b, g->cluster_fty, e->cl[first].fn, args, 5, "");
         LLVMBuildBr(g->b, cont);
-        /* until every cluster's states are emitted (a state may join a
-         * cluster already done: the parts of a large host automaton) */
+        /* until every cluster's states are emitted */
         for (bool more = true; more;) {
                 more = false;
                 for (e->cur = 0; e->cur < e->ncl; e->cur++)
@@ -1237,28 +1107,25 @@ static bool run_automaton(gen *g, nfa *a, LLVMValueRef ptr, LLVMValueRef len, bo
  * (native_abi.h): read-only, never executable, no relocation either.
  * Every integer little-endian (the generator's and the code's host).
  *
- *   the host bytes' classes (HOST_CLASSES, 256 bytes; see host_dfa_data)
- *   rule record (RREC bytes, rule i at RULES_AT + i * RREC):
- *     0 u64 key (table index << 32 | rule id)   8 u16 port_lo   10 u16 port_hi
- *     12 u32 flags (RF_*)   16 u32 number of literal binaries   20 u32 their offset
- *     (u32 literal ids)   24 u32 number of http rules   28 u32 their offset
- *     32 u64 mask of parameter binaries   40 u64 mask of `and children` literals
+ *   rule record (RREC bytes, rule i at RULES_AT + i * RREC; its key is
+ *     table index << 32 | rule id):
+ *     0 u32 rule id   4 u16 port_lo   6 u16 port_hi   8 u32 flags (RF_*)
+ *     12 u32 the offset of its `from` and http part (RF_FROM or RF_L7; else 0)
+ *   `from` and http part (XREC bytes):
+ *     0 u32 number of literal binaries   4 u32 their offset (u32 literal ids)
+ *     8 u32 number of http rules   12 u32 their offset
+ *     16 u64 mask of parameter binaries   24 u64 mask of `and children` literals
  *   http rule (L7REC bytes):
  *     0 u64 key (ordinal << 32 | id)   8 u64 method mask (0: any)
  *     16 u32 glob index   20 u32 1 for deny
  *   candidate list: u32 n, then n u32 (table index << 1 | may reach the
  *     address), rules in table order */
 
-#define RREC 48
-#define HOST_CLASSES 0 /* the data's first 256 bytes */
-#define RULES_AT 256
+#define RREC 16
+#define XREC 32
+#define RULES_AT 0
 #define L7REC 24
 enum { RF_DENY = 1, RF_L7 = 2, RF_CHILDREN = 4, RF_FROM = 8 };
-
-static uint64_t rule_key(const oshb_proxy *px, int i)
-{
-        return (uint64_t)i << 32 | px->rules[i].id;
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -1295,8 +1162,6 @@ static uint32_t data_alloc(gen *g, size_t n)
 static void build_rule_data(gen *g)
 {
         const oshb_proxy *px = g->px;
-        uint32_t classes = data_alloc(g, 256); /* HOST_CLASSES, none yet */
-        memset(g->gd->data + classes, 0xff, 256);
         data_alloc(g, (size_t)px->nrules * RREC);
         for (uint32_t i = 0; i < px->nrules; i++) {
                 const oshb_proxy_rule *r = &px->rules[i];
@@ -1332,17 +1197,23 @@ static void build_rule_data(gen *g)
                         put32(p + 16, (uint32_t)st_index(&g->globs, h->path));
                         put32(p + 20, h->deny);
                 }
+                uint32_t x = 0;
+                if (flags & (RF_FROM | RF_L7)) {
+                        x = data_alloc(g, XREC);
+                        uint8_t *q = g->gd->data + x;
+                        put32(q, nlits);
+                        put32(q + 4, lits);
+                        put32(q + 8, r->nl7);
+                        put32(q + 12, l7);
+                        put64(q + 16, pmask);
+                        put64(q + 24, amask);
+                }
                 uint8_t *p = g->gd->data + RULES_AT + (size_t)i * RREC;
-                put64(p, rule_key(px, (int)i));
-                put16(p + 8, r->port_lo);
-                put16(p + 10, r->port_hi);
-                put32(p + 12, flags);
-                put32(p + 16, nlits);
-                put32(p + 20, lits);
-                put32(p + 24, r->nl7);
-                put32(p + 28, l7);
-                put64(p + 32, pmask);
-                put64(p + 40, amask);
+                put32(p, r->id);
+                put16(p + 4, r->port_lo);
+                put16(p + 6, r->port_hi);
+                put32(p + 8, flags);
+                put32(p + 12, x);
         }
 }
 
@@ -1429,11 +1300,10 @@ static void emit_check_fn(gen *g)
             add64(g, LLVMBuildAdd(g->b, list, LLVMBuildShl(g->b, iv, c64(g, 2), ""), ""), 4));
         LLVMValueRef passes =
             LLVMBuildSelect(g->b, dyn, not_special, LLVMBuildTrunc(g->b, e, g->i1, ""), "");
-        LLVMValueRef rec =
-            add64(g, LLVMBuildMul(g->b, LLVMBuildLShr(g->b, e, c64(g, 1), ""), c64(g, RREC), ""),
-                  RULES_AT);
-        LLVMValueRef lo = load_at(g, data, add64(g, rec, 8), g->i16);
-        LLVMValueRef hi = load_at(g, data, add64(g, rec, 10), g->i16);
+        LLVMValueRef index = LLVMBuildLShr(g->b, e, c64(g, 1), "");
+        LLVMValueRef rec = add64(g, LLVMBuildMul(g->b, index, c64(g, RREC), ""), RULES_AT);
+        LLVMValueRef lo = load_at(g, data, add64(g, rec, 4), g->i16);
+        LLVMValueRef hi = load_at(g, data, add64(g, rec, 6), g->i16);
         LLVMValueRef port_ok = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntUGE, g->port, lo, ""),
                                             LLVMBuildICmp(g->b, LLVMIntULE, g->port, hi, ""), "");
         LLVMBasicBlockRef from = block(g, "from"), matched = block(g, "matched");
@@ -1441,12 +1311,13 @@ static void emit_check_fn(gen *g)
         LLVMBuildCondBr(g->b, port_ok, from, next);
         /* from: the masks, then the literal ids */
         LLVMPositionBuilderAtEnd(g->b, from);
-        LLVMValueRef flags = u32_at(g, data, add64(g, rec, 12));
+        LLVMValueRef flags = u32_at(g, data, add64(g, rec, 8));
+        LLVMValueRef xrec = u32_at(g, data, add64(g, rec, 12));
         LLVMBasicBlockRef masks = block(g, "masks");
         LLVMBuildCondBr(g->b, flag_set(g, flags, RF_FROM), masks, matched);
         LLVMPositionBuilderAtEnd(g->b, masks);
-        LLVMValueRef pmask = load_at(g, data, add64(g, rec, 32), g->i64);
-        LLVMValueRef amask = load_at(g, data, add64(g, rec, 40), g->i64);
+        LLVMValueRef pmask = load_at(g, data, add64(g, xrec, 16), g->i64);
+        LLVMValueRef amask = load_at(g, data, add64(g, xrec, 24), g->i64);
         LLVMValueRef anc = LLVMBuildAnd(
             g->b, g->param_anc,
             LLVMBuildSelect(g->b, flag_set(g, flags, RF_CHILDREN), pmask, c64(g, 0), ""), "");
@@ -1454,8 +1325,8 @@ static void emit_check_fn(gen *g)
         m = LLVMBuildOr(g->b, m, LLVMBuildAnd(g->b, load(g, g->i64, g->anc_mask), amask, ""), "");
         LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, m, c64(g, 0), ""), matched, lits);
         LLVMPositionBuilderAtEnd(g->b, lits);
-        LLVMValueRef nlits = u32_at(g, data, add64(g, rec, 16));
-        LLVMValueRef lits_at = u32_at(g, data, add64(g, rec, 20));
+        LLVMValueRef nlits = u32_at(g, data, xrec);
+        LLVMValueRef lits_at = u32_at(g, data, add64(g, xrec, 4));
         LLVMValueRef self = LLVMBuildZExt(g->b, load(g, g->i32, g->self_id), g->i64, "");
         LLVMValueRef kv;
         LLVMBasicBlockRef lstep = loop_begin(g, k, nlits, next, &kv);
@@ -1464,7 +1335,8 @@ static void emit_check_fn(gen *g)
         LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, id, self, ""), matched, lstep);
         /* matched: by kind */
         LLVMPositionBuilderAtEnd(g->b, matched);
-        LLVMValueRef key = load_at(g, data, rec, g->i64);
+        LLVMValueRef key =
+            LLVMBuildOr(g->b, LLVMBuildShl(g->b, index, c64(g, 32), ""), u32_at(g, data, rec), "");
         LLVMValueRef t = LLVMConstInt(g->i1, 1, 0);
         LLVMBasicBlockRef deny = block(g, "deny"), allow = block(g, "allow");
         LLVMBasicBlockRef refused = block(g, "refused"), admit = block(g, "admit");
@@ -1488,8 +1360,8 @@ static void emit_check_fn(gen *g)
         LLVMBuildCondBr(g->b, g->http, l7run, next);
         /* the http rules: glob bit, method mask */
         LLVMPositionBuilderAtEnd(g->b, l7run);
-        LLVMValueRef nl7 = u32_at(g, data, add64(g, rec, 24));
-        LLVMValueRef l7_at = u32_at(g, data, add64(g, rec, 28));
+        LLVMValueRef nl7 = u32_at(g, data, add64(g, xrec, 8));
+        LLVMValueRef l7_at = u32_at(g, data, add64(g, xrec, 12));
         LLVMValueRef hv;
         LLVMBasicBlockRef hstep = loop_begin(g, k, nl7, next, &hv);
         LLVMValueRef h = LLVMBuildAdd(g->b, l7_at, LLVMBuildMul(g->b, hv, c64(g, L7REC), ""), "");
@@ -1513,124 +1385,6 @@ static void emit_check_fn(gen *g)
         LLVMPositionBuilderAtEnd(g->b, exit);
         LLVMBuildRetVoid(g->b);
         g->check_fn = fn;
-}
-
-/* The host automaton as data, every state (host_walk reads it).  The
- * bytes any state names explicitly get classes 0..63 (HOST_CLASSES; 0xff:
- * none).  A state: u32 the candidate list when the name ends here
- * (NO_REF: none), u32 the state after a byte it does not name (NO_REF: no
- * match), u64 the classes it names, then the state after each of them
- * (u32, NO_REF: no match), in class order; a state is the offset of its
- * record.  So a step is a class, a bit test and a popcount: no search.
- * Records are laid out depth first from the start, so a name's states lie
- * one after the other.  The offset of each state's record, malloc'd; NULL
- * when the automaton names more than 64 bytes (then it is all code). */
-static uint32_t *host_dfa_data(gen *g, const dfa *d)
-{
-        uint8_t cls[256];
-        int ncls = 0;
-        memset(cls, 0xff, sizeof(cls));
-        for (int i = 0; i < d->n; i++)
-                for (int k = 0; k < d->st[i].nbytes; k++)
-                        if (cls[d->st[i].bytes[k]] == 0xff) {
-                                if (ncls == 64)
-                                        return NULL;
-                                cls[d->st[i].bytes[k]] = (uint8_t)ncls++;
-                        }
-        memcpy(g->gd->data + HOST_CLASSES, cls, sizeof(cls));
-        uint32_t *off = xrealloc(NULL, sizeof(uint32_t) * (size_t)d->n);
-        int *stack = xrealloc(NULL, sizeof(int) * (size_t)d->n), n = 0;
-        for (int i = 0; i < d->n; i++)
-                off[i] = NO_REF;
-        off[0] = data_alloc(g, 16 + 4 * (size_t)d->st[0].nbytes);
-        stack[n++] = 0;
-        while (n) {
-                const dstate *st = &d->st[stack[--n]];
-                for (int k = st->nbytes; k >= 0; k--) {
-                        int t = k == st->nbytes ? st->other : st->to[k];
-                        if (t >= 0 && off[t] == NO_REF) {
-                                off[t] = data_alloc(g, 16 + 4 * (size_t)d->st[t].nbytes);
-                                stack[n++] = t;
-                        }
-                }
-        }
-        for (int i = 0; i < d->n; i++) /* unreachable: none, but every state has a record */
-                if (off[i] == NO_REF)
-                        off[i] = data_alloc(g, 16 + 4 * (size_t)d->st[i].nbytes);
-        free(stack);
-        for (int i = 0; i < d->n; i++) {
-                const dstate *st = &d->st[i];
-                uint32_t acc = st->acc >= 0 ? host_list(g, &d->accs.sets[st->acc]) : NO_REF;
-                uint8_t *p = g->gd->data + off[i]; /* after host_list: the data may move */
-                uint32_t to[64];
-                uint64_t mask = 0;
-                for (int k = 0; k < st->nbytes; k++) {
-                        mask |= 1ull << cls[st->bytes[k]];
-                        to[cls[st->bytes[k]]] = st->to[k] >= 0 ? off[st->to[k]] : NO_REF;
-                }
-                put32(p, acc);
-                put32(p + 4, st->other >= 0 ? off[st->other] : NO_REF);
-                put64(p + 8, mask);
-                for (int c = 0, w = 0; c < 64; c++)
-                        if (mask >> c & 1)
-                                put32(p + 16 + 4 * w++, to[c]);
-        }
-        return off;
-}
-
-/* void host_walk(state *, i8 *host, i64 pos, i32 state): the host
- * automaton from state on, over the bytes before pos, from its data. */
-static void emit_walk_fn(gen *g)
-{
-        LLVMValueRef fn = new_function(g, "host_walk", g->walk_fty, true);
-        bind_state(g, LLVMGetParam(fn, 0));
-        LLVMValueRef data = load(g, g->p8, state_field(g, F_DATA));
-        LLVMValueRef host = LLVMGetParam(fn, 1);
-        LLVMValueRef sv = var(g, g->i64, LLVMBuildZExt(g->b, LLVMGetParam(fn, 3), g->i64, ""), "s");
-        LLVMValueRef tv = var(g, g->i64, NULL, "t");
-        LLVMBuildStore(g->b, LLVMGetParam(fn, 2), g->pos);
-        LLVMBasicBlockRef head = block(g, "head"), atend = block(g, "end"), rd = block(g, "read");
-        LLVMBasicBlockRef exit = block(g, "exit");
-        LLVMBasicBlockRef next = block(g, "next");
-        LLVMBuildBr(g->b, head);
-        LLVMPositionBuilderAtEnd(g->b, head);
-        LLVMValueRef so = load(g, g->i64, sv);
-        LLVMValueRef p = load(g, g->i64, g->pos);
-        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, c64(g, 0), ""), atend, rd);
-        LLVMPositionBuilderAtEnd(g->b, atend);
-        emit_check_at(g, u32_at(g, data, so), true, exit);
-        LLVMPositionBuilderAtEnd(g->b, rd);
-        LLVMValueRef at = LLVMBuildSub(g->b, p, c64(g, 1), "");
-        LLVMValueRef byte = LLVMBuildZExt(
-            g->b, load(g, g->i8, LLVMBuildInBoundsGEP2(g->b, g->i8, host, &at, 1, "")), g->i64, "");
-        LLVMBuildStore(g->b, at, g->pos);
-        LLVMBuildStore(g->b, u32_at(g, data, add64(g, so, 4)), tv);
-        /* the byte's class named here: the target at the class's rank */
-        LLVMValueRef c =
-            LLVMBuildZExt(g->b, load_at(g, data, add64(g, byte, HOST_CLASSES), g->i8), g->i64, "");
-        LLVMValueRef mask = load_at(g, data, add64(g, so, 8), g->i64);
-        LLVMValueRef bit = LLVMBuildShl(g->b, c64(g, 1), LLVMBuildAnd(g->b, c, c64(g, 63), ""), "");
-        LLVMValueRef named = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0xff), ""),
-                                          mask_test_v(g, mask, bit), "");
-        LLVMBasicBlockRef hit = block(g, "hit");
-        LLVMBuildCondBr(g->b, named, hit, next);
-        LLVMPositionBuilderAtEnd(g->b, hit);
-        LLVMValueRef below = LLVMBuildAnd(g->b, mask, LLVMBuildSub(g->b, bit, c64(g, 1), ""), "");
-        LLVMTypeRef ty = g->i64;
-        LLVMValueRef ctpop =
-            LLVMGetIntrinsicDeclaration(g->mod, LLVMLookupIntrinsicID("llvm.ctpop", 10), &ty, 1);
-        LLVMValueRef rank =
-            LLVMBuildCall2(g->b, LLVMFunctionType(g->i64, &ty, 1, 0), ctpop, &below, 1, "");
-        LLVMValueRef at4 = LLVMBuildAdd(g->b, so, LLVMBuildShl(g->b, rank, c64(g, 2), ""), "");
-        LLVMBuildStore(g->b, u32_at(g, data, add64(g, at4, 16)), tv);
-        LLVMBuildBr(g->b, next);
-        LLVMPositionBuilderAtEnd(g->b, next);
-        LLVMValueRef t = load(g, g->i64, tv);
-        LLVMBuildStore(g->b, t, sv);
-        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, t, c64(g, NO_REF), ""), exit, head);
-        LLVMPositionBuilderAtEnd(g->b, exit);
-        LLVMBuildRetVoid(g->b);
-        g->walk_fn = fn;
 }
 
 /* The candidate list of rules (table indices, increasing), NO_REF when
@@ -2076,20 +1830,355 @@ static bool emit_http(gen *g)
         return ok;
 }
 
+/* ---- host names: a DFA over labels, as data ----
+ *
+ * A host pattern (pm_host_matches) is a sequence of labels: literal ones,
+ * "*" (any one label) and leading "**." (one or more labels).  Over a host
+ * in normal form (no empty label, no trailing dot) that is a regular
+ * language over labels, so the automaton reads the host's labels right to
+ * left, one symbol each: a literal label of the patterns, or "another
+ * label".  A step is then a label, not a byte: a name of five labels
+ * takes five steps whatever its length, and the automaton is data, so
+ * LLVM compiles none of it.
+ *
+ * While it reads a label's bytes, right to left, the code keeps two words:
+ * w = w << 8 | byte (so w ends as the label's first 8 bytes,
+ * little-endian, zero-padded) and x = rotl(x, 11) ^ byte.  Each state is a
+ * record of 16 bytes followed by its own hash table of the labels it
+ * names (the records laid out depth first from the start, so that a name's
+ * states lie near each other and each step reads one or two cache lines):
+ *
+ *   state: u32 the candidate list when the name ends here (NO_REF: none),
+ *     u32 the state after a label it does not name (NO_REF: no match),
+ *     u32 the table's mask (its slots less one; NO_REF: no table), u32 0;
+ *     a state is the offset of its record, the start the first
+ *   slot (16 bytes): u64 the label's w, u32 the state after it (NO_REF: no
+ *     match), u32 its length | the offset of its bytes / 8 << 8 (the bytes
+ *     of a label over 8 bytes, compared one by one; length 0: an empty
+ *     slot); the search starts at (x ^ length << 56) * SLOT_MULT >> 32 & mask
+ *     and goes on to the next slot
+ *
+ * Labels over 255 bytes, and the empty label, are in no host in normal
+ * form: they name no slot.  lm_weak_hashes (tests) puts every label of a
+ * state on one slot, so that every probe and comparison path runs. */
+
+int lm_weak_hashes = 0;
+
+#define SLOT_MULT 0x9e3779b97f4a7c15ull
+#define LABEL_MAX 255
+#define ROT 11
+
+static uint64_t slot_mult(void)
+{
+        return lm_weak_hashes ? 0 : SLOT_MULT;
+}
+
+/* w and x of label s[0..n) (see above). */
+static void label_words(const char *s, size_t n, uint64_t *w, uint64_t *x)
+{
+        *w = *x = 0;
+        while (n) {
+                uint8_t b = (uint8_t)s[--n];
+                *w = *w << 8 | b;
+                *x = (*x << ROT | *x >> (64 - ROT)) ^ b;
+        }
+}
+
+static uint32_t label_slot(uint64_t x, size_t n, uint32_t mask)
+{
+        return (uint32_t)(((x ^ (uint64_t)n << 56) * slot_mult()) >> 32) & mask;
+}
+
+/* The id of the literal label s[0..n), added when new. */
+static int label_id(gen *g, const char *s, size_t n)
+{
+        char *l = strndup(s, n);
+        if (!l)
+                abort();
+        int before = g->labels.n;
+        int id = st_index(&g->labels, l);
+        if (g->labels.n == before)
+                free(l);
+        return id;
+}
+
+/* Host pattern id, its labels right to left: a literal label is an edge
+ * on its id, "*" an edge on any label, each leading "**." one or more
+ * labels. */
+static void nfa_add_host(gen *g, nfa *a, const char *pat, int id)
+{
+        int globstars = 0;
+        while (!strncmp(pat, "**.", 3)) {
+                globstars++;
+                pat += 3;
+        }
+        int n = nfa_node(a);
+        iv_push(&a->starts, n);
+        size_t end = strlen(pat);
+        for (;;) {
+                size_t start = end;
+                while (start > 0 && pat[start - 1] != '.')
+                        start--;
+                int m = nfa_node(a);
+                if (end - start == 1 && pat[start] == '*')
+                        nfa_edge(a, n, E_ANY, 0, m);
+                else
+                        nfa_edge(a, n, E_BYTE, label_id(g, pat + start, end - start), m);
+                n = m;
+                if (start == 0)
+                        break;
+                end = start - 1;
+        }
+        for (int k = 0; k < globstars; k++) {
+                int any = nfa_node(a);
+                nfa_edge(a, n, E_ANY, 0, any);
+                nfa_edge(a, any, E_ANY, 0, any);
+                n = any;
+        }
+        iv_push(&a->nodes[n].acc, id);
+}
+
+/* Whether label id can be in a host in normal form. */
+static bool label_named(const gen *g, int id)
+{
+        size_t n = strlen(g->labels.s[id]);
+        return n > 0 && n <= LABEL_MAX;
+}
+
+/* The slots of a state naming n labels: a power of two, at least 1.5 n
+ * and over n, so that every search meets an empty slot (0: none). */
+static uint32_t state_slots(int n)
+{
+        if (!n)
+                return 0;
+        uint32_t c = 1;
+        while (c <= (uint32_t)n || c < (uint32_t)n + (uint32_t)n / 2)
+                c <<= 1;
+        return c;
+}
+
+/* Lay out d's states (see above), the start's offset in *start; false
+ * when the data is too large for the slots' offsets. */
+static bool host_data(gen *g, const dfa *d, uint32_t *start)
+{
+        uint32_t *rec = xrealloc(NULL, sizeof(uint32_t) * ((size_t)g->labels.n + 1));
+        for (int i = 0; i < g->labels.n; i++) { /* the bytes of long labels */
+                size_t n = strlen(g->labels.s[i]);
+                rec[i] = 0;
+                if (n > 8 && n <= LABEL_MAX) {
+                        rec[i] = data_alloc(g, n);
+                        memcpy(g->gd->data + rec[i], g->labels.s[i], n);
+                }
+        }
+        uint32_t *acc = xrealloc(NULL, sizeof(uint32_t) * (size_t)d->n);
+        int *named = xrealloc(NULL, sizeof(int) * (size_t)d->n);
+        for (int i = 0; i < d->n; i++) { /* host_list adds to the data */
+                acc[i] = d->st[i].acc >= 0 ? host_list(g, &d->accs.sets[d->st[i].acc]) : NO_REF;
+                named[i] = 0;
+                for (int k = 0; k < d->st[i].nbytes; k++)
+                        named[i] += label_named(g, d->st[i].bytes[k]);
+        }
+        /* offsets, depth first from the start */
+        uint32_t *off = xrealloc(NULL, sizeof(uint32_t) * (size_t)d->n);
+        int *stack = xrealloc(NULL, sizeof(int) * (size_t)d->n), sp = 0;
+        for (int i = 0; i < d->n; i++)
+                off[i] = NO_REF;
+        size_t at = 0;
+        for (int root = 0; root < d->n; root++) { /* the start, then any unreached */
+                if (off[root] != NO_REF)
+                        continue;
+                off[root] = (uint32_t)at; /* the start's: 0 */
+                at += 16 + 16 * (size_t)state_slots(named[root]);
+                stack[sp++] = root;
+                while (sp) {
+                        const dstate *st = &d->st[stack[--sp]];
+                        for (int k = st->nbytes; k >= 0; k--) {
+                                int t = k == st->nbytes ? st->other : st->to[k];
+                                if (t >= 0 && off[t] == NO_REF) {
+                                        off[t] = (uint32_t)at;
+                                        at += 16 + 16 * (size_t)state_slots(named[t]);
+                                        stack[sp++] = t;
+                                }
+                        }
+                }
+        }
+        uint32_t base = data_alloc(g, at);
+        *start = base;
+        bool ok = (size_t)base + at < ((size_t)1 << 32) && g->gd->dlen < ((size_t)1 << 27);
+        for (int i = 0; ok && i < d->n; i++) {
+                const dstate *st = &d->st[i];
+                uint8_t *p = g->gd->data + base + off[i];
+                uint32_t slots = state_slots(named[i]);
+                put32(p, acc[i]);
+                put32(p + 4, st->other >= 0 ? base + off[st->other] : NO_REF);
+                put32(p + 8, slots ? slots - 1 : NO_REF);
+                for (int k = 0; k < st->nbytes; k++) {
+                        int id = st->bytes[k];
+                        if (!label_named(g, id))
+                                continue;
+                        const char *s = g->labels.s[id];
+                        size_t n = strlen(s);
+                        uint64_t w, x;
+                        label_words(s, n, &w, &x);
+                        uint32_t slot = label_slot(x, n, slots - 1);
+                        while (p[16 + 16 * slot + 12]) /* a length: taken */
+                                slot = (slot + 1) & (slots - 1);
+                        uint8_t *e = p + 16 + 16 * (size_t)slot;
+                        put64(e, w);
+                        put32(e + 8, st->to[k] >= 0 ? base + off[st->to[k]] : NO_REF);
+                        put32(e + 12, (uint32_t)n | rec[id] / 8 << 8);
+                }
+        }
+        free(rec);
+        free(acc);
+        free(named);
+        free(off);
+        free(stack);
+        if (!ok)
+                gen_fail(g, "the host automaton's data is over 128 MB");
+        return ok;
+}
+
+static LLVMValueRef eq64(gen *g, LLVMValueRef a, LLVMValueRef b)
+{
+        return LLVMBuildICmp(g->b, LLVMIntEQ, a, b, "");
+}
+
+/* The host side: the label automaton over the host's labels, right to
+ * left, then the candidate list of the state it ends in. */
 static bool emit_hosts(gen *g, LLVMValueRef flags)
 {
-        LLVMBasicBlockRef run = block(g, "host"), done = block(g, "host_done");
-        LLVMValueRef is_ip = mask_test(g, flags, OSH_NATIVE_HOST_IS_IP);
-        LLVMBuildCondBr(g->b, is_ip, done, run);
-        LLVMPositionBuilderAtEnd(g->b, run);
         nfa a = {0};
         for (int i = 0; i < g->hosts.n; i++)
-                nfa_add_host(&a, g->hosts.s[i], i);
-        LLVMValueRef p = field(g, OFF(host), g->p8);
-        LLVMValueRef l = LLVMBuildZExt(g->b, field(g, OFF(host_len), g->i32), g->i64, "");
-        bool ok = run_automaton(g, &a, p, l, true, ACC_HOST, done);
+                nfa_add_host(g, &a, g->hosts.s[i], i);
+        dfa d;
+        bool ok = dfa_build(&d, &a);
         nfa_free(&a);
-        return ok;
+        uint32_t first = 0;
+        if (!ok)
+                gen_fail(g, "%s", d.error);
+        else
+                ok = host_data(g, &d, &first);
+        g->dfa_states += d.n;
+        dfa_free(&d);
+        if (!ok)
+                return false;
+
+        /* the variables first, in the entry block (mem2reg promotes them) */
+        LLVMValueRef data = load(g, g->p8, state_field(g, F_DATA));
+        LLVMValueRef host = field(g, OFF(host), g->p8);
+        LLVMValueRef pos =
+            var(g, g->i64, LLVMBuildZExt(g->b, field(g, OFF(host_len), g->i32), g->i64, ""), "pos");
+        LLVMValueRef sv = var(g, g->i64, c64(g, first), "s");
+        LLVMValueRef iv = var(g, g->i64, NULL, "i"), wv = var(g, g->i64, NULL, "w");
+        LLVMValueRef xv = var(g, g->i64, NULL, "x"), slotv = var(g, g->i64, NULL, "slot");
+        LLVMValueRef jv = var(g, g->i64, NULL, "j"), nxv = var(g, g->i64, NULL, "next");
+        LLVMValueRef none = c64(g, NO_REF);
+        LLVMBasicBlockRef run = block(g, "host"), done = block(g, "host_done");
+        LLVMBuildCondBr(g->b, mask_test(g, flags, OSH_NATIVE_HOST_IS_IP), done, run);
+        LLVMPositionBuilderAtEnd(g->b, run);
+        LLVMBasicBlockRef head = block(g, "head"), accept = block(g, "accept");
+        LLVMBasicBlockRef label = block(g, "label"), hl = block(g, "read"), hb = block(g, "byte");
+        LLVMBasicBlockRef hstep = block(g, "byte_in"), hdone = block(g, "label_read");
+        LLVMBasicBlockRef tinit = block(g, "table"), tl = block(g, "probe");
+        LLVMBasicBlockRef tl2 = block(g, "slot"), tl3 = block(g, "same_w");
+        LLVMBasicBlockRef tnext = block(g, "next_slot"), tfound = block(g, "found");
+        LLVMBasicBlockRef lcmp0 = block(g, "long"), lcmp = block(g, "cmp"),
+                          lcmpb = block(g, "cmp_byte"), cstep = block(g, "cmp_step");
+        LLVMBasicBlockRef tdone = block(g, "stepped"), adv = block(g, "advance");
+        LLVMBuildBr(g->b, head);
+
+        /* head: at the host's start, the state's candidates; else a label */
+        LLVMPositionBuilderAtEnd(g->b, head);
+        LLVMValueRef p = load(g, g->i64, pos);
+        LLVMBuildCondBr(g->b, eq64(g, p, c64(g, 0)), accept, label);
+        LLVMPositionBuilderAtEnd(g->b, label);
+        LLVMBuildStore(g->b, p, iv);
+        LLVMBuildStore(g->b, c64(g, 0), wv);
+        LLVMBuildStore(g->b, c64(g, 0), xv);
+        LLVMBuildBr(g->b, hl);
+        /* the label's bytes back to a dot or the start: w and x */
+        LLVMPositionBuilderAtEnd(g->b, hl);
+        LLVMValueRef i = load(g, g->i64, iv);
+        LLVMBuildCondBr(g->b, eq64(g, i, c64(g, 0)), hdone, hb);
+        LLVMPositionBuilderAtEnd(g->b, hb);
+        LLVMValueRef at = LLVMBuildSub(g->b, i, c64(g, 1), "");
+        LLVMValueRef byte = LLVMBuildZExt(
+            g->b, load(g, g->i8, LLVMBuildInBoundsGEP2(g->b, g->i8, host, &at, 1, "")), g->i64, "");
+        LLVMBuildCondBr(g->b, eq64(g, byte, c64(g, '.')), hdone, hstep);
+        LLVMPositionBuilderAtEnd(g->b, hstep);
+        LLVMValueRef w0 = load(g, g->i64, wv), x0 = load(g, g->i64, xv);
+        LLVMBuildStore(g->b, LLVMBuildOr(g->b, LLVMBuildShl(g->b, w0, c64(g, 8), ""), byte, ""),
+                       wv);
+        LLVMValueRef rot = LLVMBuildOr(g->b, LLVMBuildShl(g->b, x0, c64(g, ROT), ""),
+                                       LLVMBuildLShr(g->b, x0, c64(g, 64 - ROT), ""), "");
+        LLVMBuildStore(g->b, LLVMBuildXor(g->b, rot, byte, ""), xv);
+        LLVMBuildStore(g->b, at, iv);
+        LLVMBuildBr(g->b, hl);
+        /* the state after it: its slot in the state's table, else other */
+        LLVMPositionBuilderAtEnd(g->b, hdone);
+        LLVMValueRef start = load(g, g->i64, iv);
+        LLVMValueRef len = LLVMBuildSub(g->b, p, start, "");
+        LLVMValueRef w = load(g, g->i64, wv), x = load(g, g->i64, xv);
+        LLVMValueRef s = load(g, g->i64, sv);
+        LLVMBuildStore(g->b, u32_at(g, data, add64(g, s, 4)), nxv);
+        LLVMValueRef mask = u32_at(g, data, add64(g, s, 8));
+        LLVMBuildCondBr(g->b, eq64(g, mask, none), tdone, tinit);
+        LLVMPositionBuilderAtEnd(g->b, tinit);
+        LLVMValueRef h = LLVMBuildXor(g->b, x, LLVMBuildShl(g->b, len, c64(g, 56), ""), "");
+        h = LLVMBuildLShr(g->b, LLVMBuildMul(g->b, h, c64(g, slot_mult()), ""), c64(g, 32), "");
+        LLVMBuildStore(g->b, LLVMBuildAnd(g->b, h, mask, ""), slotv);
+        LLVMBuildBr(g->b, tl);
+        LLVMPositionBuilderAtEnd(g->b, tl);
+        LLVMValueRef sl = load(g, g->i64, slotv);
+        LLVMValueRef e =
+            LLVMBuildAdd(g->b, s, LLVMBuildShl(g->b, add64(g, sl, 1), c64(g, 4), ""), "");
+        LLVMValueRef lr = u32_at(g, data, add64(g, e, 12));
+        LLVMValueRef elen = LLVMBuildAnd(g->b, lr, c64(g, 0xff), "");
+        LLVMBuildCondBr(g->b, eq64(g, elen, c64(g, 0)), tdone, tl2);
+        LLVMPositionBuilderAtEnd(g->b, tl2);
+        LLVMValueRef same =
+            LLVMBuildAnd(g->b, eq64(g, elen, len), eq64(g, load_at(g, data, e, g->i64), w), "");
+        LLVMBuildCondBr(g->b, same, tl3, tnext);
+        LLVMPositionBuilderAtEnd(g->b, tl3);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULE, len, c64(g, 8), ""), tfound, lcmp0);
+        /* a label over 8 bytes: the rest compared byte by byte */
+        LLVMPositionBuilderAtEnd(g->b, lcmp0);
+        LLVMValueRef r = LLVMBuildShl(g->b, LLVMBuildLShr(g->b, lr, c64(g, 8), ""), c64(g, 3), "");
+        LLVMBuildStore(g->b, c64(g, 8), jv);
+        LLVMBuildBr(g->b, lcmp);
+        LLVMPositionBuilderAtEnd(g->b, lcmp);
+        LLVMValueRef j = load(g, g->i64, jv);
+        LLVMBuildCondBr(g->b, eq64(g, j, len), tfound, lcmpb);
+        LLVMPositionBuilderAtEnd(g->b, lcmpb);
+        LLVMValueRef hj = LLVMBuildAdd(g->b, start, j, "");
+        LLVMValueRef b1 = load(g, g->i8, LLVMBuildInBoundsGEP2(g->b, g->i8, host, &hj, 1, ""));
+        LLVMValueRef b2 = load_at(g, data, LLVMBuildAdd(g->b, r, j, ""), g->i8);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, b1, b2, ""), cstep, tnext);
+        LLVMPositionBuilderAtEnd(g->b, cstep);
+        LLVMBuildStore(g->b, add64(g, j, 1), jv);
+        LLVMBuildBr(g->b, lcmp);
+        LLVMPositionBuilderAtEnd(g->b, tnext);
+        LLVMBuildStore(g->b, LLVMBuildAnd(g->b, add64(g, sl, 1), mask, ""), slotv);
+        LLVMBuildBr(g->b, tl);
+        LLVMPositionBuilderAtEnd(g->b, tfound);
+        LLVMBuildStore(g->b, u32_at(g, data, add64(g, e, 8)), nxv);
+        LLVMBuildBr(g->b, tdone);
+        LLVMPositionBuilderAtEnd(g->b, tdone);
+        LLVMValueRef nx = load(g, g->i64, nxv);
+        LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, nx, none, ""), adv, done);
+        LLVMPositionBuilderAtEnd(g->b, adv);
+        LLVMBuildStore(g->b, nx, sv);
+        LLVMBuildStore(g->b,
+                       LLVMBuildSelect(g->b, eq64(g, start, c64(g, 0)), c64(g, 0),
+                                       LLVMBuildSub(g->b, start, c64(g, 1), ""), ""),
+                       pos);
+        LLVMBuildBr(g->b, head);
+        /* the name ends in state s */
+        LLVMPositionBuilderAtEnd(g->b, accept);
+        emit_check_at(g, u32_at(g, data, load(g, g->i64, sv)), true, done);
+        LLVMPositionBuilderAtEnd(g->b, done);
+        return true;
 }
 
 static void emit_address_side(gen *g, LLVMValueRef flags)
@@ -2198,8 +2287,6 @@ static void build_types(gen *g)
         LLVMTypeRef sp = LLVMPointerType(g->state_t, 0);
         LLVMTypeRef cp[3] = {sp, g->i32, g->i1}, sdp[2] = {sp, g->p8};
         g->check_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), cp, 3, 0);
-        LLVMTypeRef wp[4] = {sp, g->p8, g->i64, g->i32};
-        g->walk_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), wp, 4, 0);
         g->side_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), sdp, 2, 0);
         LLVMTypeRef clp[5] = {sp, g->p8, g->i64, g->i64, g->i32};
         g->cluster_fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), clp, 5, 0);
@@ -2239,8 +2326,6 @@ static bool build_function(gen *g, bool network)
         }
         build_rule_data(g);
         emit_check_fn(g);
-        if (g->hosts.n)
-                emit_walk_fn(g);
         LLVMValueRef bins = NULL, http = NULL, addrs, hosts = NULL;
         if (g->lits.n) {
                 bins = begin_side(g, "binaries");
@@ -2533,6 +2618,9 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
         free(g.lit_abit);
         free(g.l7_base);
         st_free(&g.hosts);
+        for (int i = 0; i < g.labels.n; i++)
+                free((char *)g.labels.s[i]);
+        st_free(&g.labels);
         st_free(&g.lits);
         st_free(&g.pbins);
         st_free(&g.globs);

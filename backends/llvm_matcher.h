@@ -42,12 +42,12 @@ bool llvm_matcher_build(const oshb_proxy *px, bool network, bool want_ir, lm_out
 void lm_output_free(lm_output *o);
 
 /* Sizes (docs/native-matcher.md): a DFA of more than lm_cluster_states
- * states is cut into functions of that many; of the host automaton, only
- * the first lm_code_states states (breadth first) are code, the others
- * data; an address tree of more than lm_tree_part intervals is code down
- * to subtrees of fewer, each searched in data.  Tests lower them to run
- * every path on small policies. */
-extern int lm_cluster_states, lm_code_states, lm_tree_part;
+ * states is cut into functions of that many; an address tree of more
+ * than lm_tree_part intervals is code down to subtrees of fewer, each
+ * searched in data.  lm_weak_hashes makes the host automaton's label and
+ * transition hashes collide on purpose.  Tests set them to run every path
+ * on small policies. */
+extern int lm_cluster_states, lm_tree_part, lm_weak_hashes;
 
 struct osh_ctx;
 /* `oshc compile --native` (backends/bundle_build.c): build the matcher

@@ -211,16 +211,14 @@ static const uint8_t host_byte[256] = {
 static long host_normal_len(const char *h)
 {
         const unsigned char *p = (const unsigned char *)h;
-        size_t len = strlen(h);
-        if (len == 0 || len > 253 || p[0] == '.' || p[len - 1] == '.')
-                return -1;
-        unsigned prev = 1, bad = 0;
-        for (size_t i = 0; i < len; i++) { /* no branch on the bytes */
-                unsigned k = host_byte[p[i]] ^ 4u;
+        unsigned prev = 2, bad = 0; /* as after a dot: a leading dot is one after a dot */
+        size_t len = 0;
+        for (; p[len]; len++) { /* no branch on the bytes but the end */
+                unsigned k = host_byte[p[len]] ^ 4u;
                 bad |= k & (prev | 4); /* another byte, or a dot after a dot */
                 prev = k;
         }
-        return bad & 6 ? -1 : (long)len;
+        return len == 0 || len > 253 || prev == 2 || bad & 6 ? -1 : (long)len;
 }
 
 /* The reasons, word for word those of proxy_match.c. */

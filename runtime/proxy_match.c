@@ -175,13 +175,16 @@ static bool unreserved(unsigned char c)
  * a URL path may). */
 static bool url_path_canonical(const char *p)
 {
-        if (strstr(p, "//"))
-                return false;
-        for (const char *s = p; (s = strchr(s, '/')); s++) {
-                if (s[1] == '.' && (s[2] == '/' || s[2] == 0))
+        for (const char *s = p; *s; s++) {
+                if (*s != '/')
+                        continue;
+                if (s[1] == '/')
                         return false;
-                if (s[1] == '.' && s[2] == '.' && (s[3] == '/' || s[3] == 0))
-                        return false;
+                if (s[1] == '.') { /* "/." or "/.." then '/' or the end */
+                        size_t k = s[2] == '.' ? 3 : 2;
+                        if (s[k] == '/' || s[k] == 0)
+                                return false;
+                }
         }
         return true;
 }

@@ -175,7 +175,9 @@ static const char *const special_addrs[] = {"127.0.0.1",
 #define NSPECIAL_ADDRS 26
 
 /* Hosts around a pattern: the wildcards filled, one label more, one less,
- * a trailing dot, upper case, a longer last label. */
+ * a trailing dot, upper case, a longer last label, and each label of
+ * over 8 bytes with its last byte changed (the native matcher compares
+ * a label's first 8 bytes as one word, the rest one by one). */
 static int host_edges(const char *pat, char out[][256])
 {
         char filled[200] = "", two[200] = "";
@@ -202,6 +204,14 @@ static int host_edges(const char *pat, char out[][256])
                 *u = (char)toupper((unsigned char)*u);
         snprintf(out[n++], 256, "%sx", filled);
         snprintf(out[n++], 256, "a%s", filled);
+        for (size_t i = 0, start = 0; filled[i] && n < 16; i++)
+                if (filled[i + 1] == '.' || !filled[i + 1]) {
+                        if (i + 1 - start > 8) {
+                                strcpy(out[n], filled);
+                                out[n++][i] = filled[i] == 'q' ? 'r' : 'q';
+                        }
+                        start = i + 2;
+                }
         return n;
 }
 
@@ -388,6 +398,8 @@ static const char edge_policy[] =
     "        allow connect [::1]:8080, 192.168.0.0/16:80 from $TOOLS/git;\n"
     "        allow connect api.*.mid.example.net:443, *.*.two.example.net:443;\n"
     "        allow connect **.ex-ample_1.com:443 from $TOOLS/git and children;\n"
+    "        allow connect downloads.artifacts-internal.example.com:443;\n"
+    "        deny connect *.artifacts-internal-eu.example.com:*;\n"
     "        deny connect 10.1.2.128/25:*;\n"
     "        deny connect bad.svc.example.com:* from /usr/bin/curl;\n"
     "        allow connect web.example.com:80 from /usr/bin/git {\n"
@@ -618,14 +630,15 @@ static void test_random_1000(void **state)
 }
 
 /* The same with tiny sizes (llvm_matcher.h): every automaton of more
- * than 4 states cut into functions, the host automaton data beyond its
- * first 8 states, the address tree data below subtrees of 2 intervals. */
+ * than 4 states cut into functions, the address tree data below subtrees
+ * of 2 intervals, and the host automaton's hashes colliding (every label
+ * compared byte by byte, every transition probe running on). */
 static void test_small_parts(void **state)
 {
-        int saved[3] = {lm_cluster_states, lm_code_states, lm_tree_part};
+        int saved[3] = {lm_cluster_states, lm_tree_part, lm_weak_hashes};
         lm_cluster_states = 4;
-        lm_code_states = 8;
         lm_tree_part = 2;
+        lm_weak_hashes = 1;
         checks = allowed_count = 0;
         check_policy(edge_policy);
         print_message("  small parts, edges: %ld decisions, %ld allowed\n", checks, allowed_count);
@@ -633,8 +646,8 @@ static void test_small_parts(void **state)
                 check_big(10, s, true);
         check_big(200, 3, false);
         lm_cluster_states = saved[0];
-        lm_code_states = saved[1];
-        lm_tree_part = saved[2];
+        lm_tree_part = saved[1];
+        lm_weak_hashes = saved[2];
 }
 
 /* OSH_NATIVE_BIG sets the size (0 skips it: `make asan`, where the
