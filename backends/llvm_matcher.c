@@ -1149,7 +1149,7 @@ static void put64(uint8_t *p, uint64_t v)
 static uint32_t data_alloc(gen *g, size_t n)
 {
         size_t off = (g->gd->dlen + 7) & ~(size_t)7;
-        if (off + n > g->gd->dcap) {
+        if (off + n > g->gd->dcap || !g->gd->data) {
                 g->gd->dcap = (off + n) * 2 + 4096;
                 g->gd->data = xrealloc(g->gd->data, g->gd->dcap);
         }

@@ -650,8 +650,7 @@ static void test_small_parts(void **state)
         lm_weak_hashes = saved[2];
 }
 
-/* OSH_NATIVE_BIG sets the size (0 skips it: `make asan`, where the
- * interpreter's side of its decisions takes minutes). */
+/* OSH_NATIVE_BIG sets the size (0 skips it, for a quick run by hand). */
 static void test_random_10000(void **state)
 {
         const char *big = getenv("OSH_NATIVE_BIG");
