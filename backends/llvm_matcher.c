@@ -9,7 +9,7 @@
  * rules the first deny and the first allow.  Each of these is a minimum
  * over the matching rules of a key (table index << 32 | rule id), so the
  * function finds the candidate rules through automata, not a loop over the
- * rules: the host name runs through one DFA (over its bytes, right to
+ * rules: the host name runs through one DFA (over its labels, right to
  * left) whose final state names the host rules it matches, the address
  * through one comparison tree whose leaves name the address rules that
  * contain it and its special range, and each candidate is then checked
@@ -20,9 +20,9 @@
  *
  * What grows with the rules without being an automaton's top is data the
  * code reads through osh_decide's second argument (native_abi.h): the
- * rules' records and candidate lists, the host automaton beyond its
- * first lm_code_states states, an address tree's subtrees below
- * lm_tree_part intervals.  LLVM's time is per instruction it compiles.
+ * rules' records and candidate lists, the whole host automaton, an
+ * address tree's subtrees below lm_tree_part intervals.  LLVM's time is
+ * per instruction it compiles.
  */
 #include "llvm_matcher.h"
 #include "../runtime/native_abi.h"
