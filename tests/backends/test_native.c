@@ -631,8 +631,8 @@ static void test_random_1000(void **state)
 
 /* The same with tiny sizes (llvm_matcher.h): every automaton of more
  * than 4 states cut into functions, the address tree data below subtrees
- * of 2 intervals, and the host automaton's hashes colliding (every label
- * compared byte by byte, every transition probe running on). */
+ * of 2 intervals, and every label of a host state on one slot (each
+ * search runs on through the slots of the other labels). */
 static void test_small_parts(void **state)
 {
         int saved[3] = {lm_cluster_states, lm_tree_part, lm_weak_hashes};
