@@ -27,13 +27,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
+# shellcheck source=tests/e2e_lib.sh
+. "$(dirname "$0")/../e2e_lib.sh"
 # expect DESCRIPTION PATTERN FILE: FILE contains PATTERN (grep -E)
 expect() {
 	if grep -Eq "$2" "$3"; then ok; else

@@ -31,13 +31,8 @@ OSHC=${OSHC:-build/oshc}
 RUN=${OSH_RUN:-$(dirname "$OSHC")/osh-run}
 export OSH_STDLIB=${OSH_STDLIB:-stdlib-policies}
 STD=$OSH_STDLIB/std
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
+# shellcheck source=tests/e2e_lib.sh
+. "$(dirname "$0")/../e2e_lib.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/osh-stdlib-e2e.XXXXXX")
 chmod 755 "$tmp"
