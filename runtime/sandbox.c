@@ -4,13 +4,15 @@
  * drops everything and execs the command.
  *
  * PID 1 (sandbox_init), at once (while osh-run outside writes the id maps
- *   and makes the cgroup leaf): the mount, network, ipc and uts
- *   namespaces; hostname; `lo` up; with a net section, a listening socket on
- *   127.0.0.1:3128 handed out ('L': osh-run starts osh-proxy outside on it
- *   when the first connection is queued; connections wait in its backlog
- *   until then); / made recursively private; a fresh /proc; the masks
- *   (and the pins that keep the directories above a mask from being
- *   renamed).  All of it runs while
+ *   and makes the cgroup leaf): in a thread of its own, the network
+ *   namespace, `lo` up and, with a net section, a listening socket on
+ *   127.0.0.1:3128; meanwhile the mount, ipc and uts namespaces, hostname,
+ *   / made recursively private, a fresh /proc, the masks (and the pins
+ *   that keep the directories above a mask from being renamed); then
+ *   PID 1 enters the thread's network namespace and hands the listener
+ *   out ('L': osh-run starts osh-proxy outside on it when the first
+ *   connection is queued; connections wait in its backlog until then).
+ *   All of it runs while
  *   osh-run makes the cgroup leaf; then, once PID 1 is in the leaf ('G'),
  *   a cgroup namespace, and the agent is forked: nothing is forked before
  *   'G'.  PID 1 forwards signals, enforces walltime and exits with the
@@ -31,6 +33,8 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -326,6 +330,66 @@ static int proxy_listener(int ctl)
             bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, OSH_PROXY_BACKLOG) < 0)
                 refuse(ctl, "proxy listener on 127.0.0.1:%d: %s", OSH_PROXY_PORT, strerror(errno));
         return s;
+}
+
+/* The network namespace is made by a thread of PID 1 while PID 1 itself
+ * makes the others and the mount view: its creation (the kernel
+ * registers a whole network stack) is most of a launch's work inside.
+ * The thread unshares only its own network namespace, brings `lo` up,
+ * opens the proxy listener there, and leaves the namespace's fd for
+ * PID 1 to setns into; it exits before PID 1 moves into the cgroup leaf
+ * or forks anything.  A failure there refuses the launch, as it would in
+ * PID 1 (refuse exits the whole process). */
+typedef struct {
+        int ctl;
+        bool listener;
+        int ns;  /* the new network namespace, for setns */
+        int lfd; /* the proxy listener, with a net section */
+} net_job;
+
+static void *net_main(void *arg)
+{
+        net_job *j = arg;
+        if (unshare(CLONE_NEWNET) < 0)
+                refuse(j->ctl, "unshare the network namespace: %s", strerror(errno));
+        loopback_up(j->ctl);
+        if (j->listener)
+                j->lfd = proxy_listener(j->ctl);
+        j->ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (j->ns < 0)
+                refuse(j->ctl, "open the new network namespace (/proc/thread-self/ns/net): %s",
+                       strerror(errno));
+        return NULL;
+}
+
+static pthread_t net_start(net_job *j)
+{
+        pthread_attr_t a;
+        pthread_t t;
+        int e = pthread_attr_init(&a);
+        if (!e)
+                e = pthread_attr_setstacksize(&a, 256 * 1024);
+        if (!e)
+                e = pthread_create(&t, &a, net_main, j);
+        if (e)
+                refuse(j->ctl, "start the network namespace's thread: %s", strerror(e));
+        pthread_attr_destroy(&a);
+        return t;
+}
+
+static void net_join(pthread_t t, net_job *j)
+{
+        int e = pthread_join(t, NULL);
+        if (e)
+                refuse(j->ctl, "wait for the network namespace's thread: %s", strerror(e));
+        if (setns(j->ns, CLONE_NEWNET) < 0)
+                refuse(j->ctl, "enter the new network namespace: %s", strerror(errno));
+        close(j->ns);
+        if (j->lfd >= 0) {
+                if (ctl_send(j->ctl, 'L', NULL, j->lfd) < 0)
+                        refuse(j->ctl, "send the proxy listener: %s", strerror(errno));
+                close(j->lfd);
+        }
 }
 
 /* ---- the agent ---- */
@@ -641,26 +705,26 @@ void sandbox_init(rt_launch *l)
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 refuse(l->ctl, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
         /* osh-run cloned PID 1 into the new pid (and user) namespace only:
-         * the others, the network namespace above all (the costliest to
-         * create), are made here, while osh-run decides the rest */
-        if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
-                refuse(l->ctl, "unshare the mount, network, ipc and uts namespaces: %s",
-                       strerror(errno));
+         * the others are made here, while osh-run decides the rest; the
+         * network namespace, the costliest by far, in a thread of its own
+         * (net_start) while this one makes the rest and the mount view
+         * (its unshare of the mount namespace gives this thread a copy of
+         * the fs_struct the two shared: the network thread keeps the host's
+         * view, which it needs only for /proc/thread-self) */
+        net_job net = {.ctl = l->ctl, .listener = l->b->process.network, .ns = -1, .lfd = -1};
+        pthread_t net_thread = net_start(&net);
+        if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+                refuse(l->ctl, "unshare the mount, ipc and uts namespaces: %s", strerror(errno));
         const char *host = l->b->process.hostname ? l->b->process.hostname : "osh-sandbox";
         if (sethostname(host, strlen(host)) < 0)
                 refuse(l->ctl, "sethostname %s: %s", host, strerror(errno));
-        loopback_up(l->ctl);
-        if (l->b->process.network) {
-                int s = proxy_listener(l->ctl);
-                if (ctl_send(l->ctl, 'L', NULL, s) < 0)
-                        refuse(l->ctl, "send the proxy listener: %s", strerror(errno));
-                close(s);
-        }
         receive_launch(l);
         mount_view(l);
+        net_join(net_thread, &net);
         /* into the cgroup leaf (osh-run made it meanwhile): each 'C' is a
          * cgroup v1 leaf's `tasks` file, opened by osh-run, where PID 1
-         * (single-threaded) writes "0", itself: a thread moving itself
+         * (single-threaded again: net_join waited for the network thread)
+         * writes "0", itself: a thread moving itself
          * skips the kernel's global threadgroup lock.  'G': PID 1 is in
          * every leaf; everything forked from here on stays in them. */
         char cbuf[RT_ERR_LEN + 2];
