@@ -8,7 +8,8 @@
  *   namespace, `lo` up and, with a net section, a listening socket on
  *   127.0.0.1:3128; meanwhile the mount, ipc and uts namespaces, hostname,
  *   / made recursively private, a fresh /proc, the masks (and the pins
- *   that keep the directories above a mask from being renamed); then
+ *   that keep the directories above a mask from being renamed), the
+ *   capability bounding set dropped (the agent inherits it); then
  *   PID 1 enters the thread's network namespace and hands the listener
  *   out ('L': osh-run starts osh-proxy outside on it when the first
  *   connection is queued; connections wait in its backlog until then).
@@ -461,16 +462,27 @@ static int last_cap(void)
         return last;
 }
 
-/* User, group and capabilities: the bounding set first (it needs
- * CAP_SETPCAP), then the ids with the kept caps surviving setuid, then
- * exactly the kept caps in every set, raised ambient so exec keeps them. */
-static void drop_privileges(rt_launch *l)
+/* The bounding set, every capability but the kept ones: in PID 1 while
+ * it waits for the cgroup leaf, off the launch's longest path (the agent
+ * inherits it).  It limits what an exec can gain, and PID 1 execs
+ * nothing: its own effective capabilities, which it still needs, are
+ * untouched.  Dropping needs CAP_SETPCAP, which PID 1 has. */
+static void drop_bounding_set(rt_launch *l)
 {
         const oshb_process *pr = &l->b->process;
         int last = last_cap();
         for (int c = 0; c <= last; c++)
                 if (!cap_kept(pr, (unsigned)c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
                         refuse(l->ctl, "prctl(PR_CAPBSET_DROP, %d): %s", c, strerror(errno));
+}
+
+/* User, group and capabilities in the agent (its bounding set came from
+ * PID 1, drop_bounding_set): the ids with the kept caps surviving setuid,
+ * then exactly the kept caps in every set, raised ambient so exec keeps
+ * them. */
+static void drop_privileges(rt_launch *l)
+{
+        const oshb_process *pr = &l->b->process;
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 refuse(l->ctl, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
         if (l->kernel.root && setgroups(0, NULL) < 0)
@@ -720,6 +732,7 @@ void sandbox_init(rt_launch *l)
                 refuse(l->ctl, "sethostname %s: %s", host, strerror(errno));
         receive_launch(l);
         mount_view(l);
+        drop_bounding_set(l);
         net_join(net_thread, &net);
         /* into the cgroup leaf (osh-run made it meanwhile): each 'C' is a
          * cgroup v1 leaf's `tasks` file, opened by osh-run, where PID 1

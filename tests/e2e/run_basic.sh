@@ -88,7 +88,13 @@ policy egress {
     net { allow connect example.com:443; }
 }
 EOF
-for p in basic noexec sys wall forks egress procself; do
+cat >"$tmp/caps.osh" <<EOF
+policy keep_cap {
+    fs { $sys allow read, write \$WORKDIR; }
+    process { caps CAP_NET_BIND_SERVICE; }
+}
+EOF
+for p in basic noexec sys wall forks egress procself caps; do
 	if ! "$OSHC" compile "$tmp/$p.osh" -o "$tmp/$p.oshb" >"$tmp/out" 2>&1; then
 		bad "compile $p"
 		cat "$tmp/out"
@@ -175,6 +181,12 @@ suite() { # WHO OWNER(of the workdir) [CGROUP-OPTIONS]
 		as "$who" "$w" "$tmp/cpu0/osh-run" "$tmp/basic.oshb" -- /bin/grep Cpus_allowed_list /proc/self/status
 		expect_out "$who: taskset -c 0 osh-run: the agent has CPU 0 only" "Cpus_allowed_list:[[:space:]]*0\$"
 	fi
+	# capabilities: none in any set (the bounding set is PID 1's, dropped
+	# before it forks the agent), or exactly the kept one (bit 10) in all
+	as "$who" "$w" "$tmp/basic.oshb" -- /bin/grep -c '^Cap[A-Za-z]*:[[:space:]]*0000000000000000$' /proc/self/status
+	expect_out "$who: no capability in any of the five sets" "^5\$"
+	as "$who" "$w" "$tmp/caps.oshb" -- /bin/grep -c '^Cap[A-Za-z]*:[[:space:]]*0000000000000400$' /proc/self/status
+	expect_out "$who: caps CAP_NET_BIND_SERVICE: that one alone, in all five sets" "^5\$"
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/cat "$tmp/outside/secret"
 	if [ "$rc" != 0 ] && ! grep -q s3cr3t-content "$tmp/out"; then ok; else bad "$who: read outside the grants worked"; fi
 	as "$who" "$w" "$tmp/basic.oshb" -- /bin/sh -c 'echo data >new && cat new'
