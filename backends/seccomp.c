@@ -15,8 +15,9 @@
  * marker (-1), which gets the default action and can run nothing.  The
  * backend checks both properties on every program it emits (run through
  * the interpreter) and refuses a program that breaks them.  The binary
- * tree optimization is on; no_new_privs is left to osh-run, which sets it
- * itself before loading.
+ * tree optimization is on, and its tree of comparisons on the syscall
+ * number is then rewritten as a search over ranges (bpf_compact.c);
+ * no_new_privs is left to osh-run, which sets it itself before loading.
  *
  * On a 32-bit arch (x86, arm) the kernel reads the low half of each
  * argument register only, so a condition is decided there as the IR
@@ -25,6 +26,7 @@
  */
 #include "backends.h"
 #include "bpf.h"
+#include "bpf_compact.h"
 #include "seccomp_regions.h"
 
 #include <errno.h>
@@ -315,16 +317,12 @@ static bool fits_at_all(prog_build *pb)
         return false;
 }
 
-/* Copy the exported program into the bundle and check it. */
+/* Copy the exported program into the bundle, its syscall dispatch made a
+ * search over ranges (bpf_compact.c), and check it. */
 static bool keep_program(prog_build *pb, const struct sock_filter_raw *raw, size_t n,
                          oshb_seccomp_prog *out)
 {
-        if (n > BPF_PROG_MAX) {
-                report_too_long(pb, n, false);
-                return false;
-        }
         out->audit_arch = pb->arch;
-        out->ninsns = (uint32_t)n;
         out->insns = arena_alloc(&pb->c->arena, sizeof(oshb_insn) * (n ? n : 1));
         for (size_t i = 0; i < n; i++) {
                 out->insns[i].code = raw[i].code;
@@ -332,6 +330,12 @@ static bool keep_program(prog_build *pb, const struct sock_filter_raw *raw, size
                 out->insns[i].jf = raw[i].jf;
                 out->insns[i].k = raw[i].k;
         }
+        n = bpf_compact_dispatch(out->insns, n, pb->arch, !(pb->arch & __AUDIT_ARCH_LE));
+        if (n > BPF_PROG_MAX) {
+                report_too_long(pb, n, false);
+                return false;
+        }
+        out->ninsns = (uint32_t)n;
         uint32_t bad;
         const char *why = NULL;
         if (!bpf_validate(out->insns, out->ninsns, &bad, &why) ||
