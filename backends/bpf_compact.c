@@ -323,8 +323,8 @@ static size_t rewrite(const oshb_insn *p, size_t n, size_t ld, const bool *in, s
                 for (size_t i = 0; i < nr; i++) {
                         if (direct[i])
                                 continue;
-                        /* the parent is at most the search's size before
-                         * the exit's new pc: a safe bound */
+                        /* the parent sits at or after the search's first
+                         * instruction, so its offset to the exit is less */
                         size_t reach = newpc[r[i].exit] - (ld + 1);
                         if (reach <= 255) {
                                 direct[i] = true;
