@@ -9,7 +9,8 @@
 # executable, osh-proxy started only at the first connection (a stand-in
 # proxy that leaves a mark: never started for an agent that does not
 # connect; its exit stops the sandbox of one that does), a scrubbed
-# environment, walltime, a pids limit, a corrupt bundle.  Every case runs
+# environment, the agent's five capability sets (none kept, and one),
+# walltime, a pids limit, a corrupt bundle.  Every case runs
 # as root (the agent becomes nobody) and rootless (as the user oshtest,
 # created when missing, with a delegated cgroup v1 pids directory where the
 # host has one); run as a plain user, only the rootless half runs.  Prints
