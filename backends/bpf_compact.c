@@ -31,37 +31,30 @@
  */
 #include "bpf_compact.h"
 
+#include <linux/filter.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define OP_JMP 0x05
-#define SRC_K 0x00
-#define J_JA 0x00
-#define J_JEQ 0x10
-#define J_JGT 0x20
-#define J_JGE 0x30
-#define LD_W_ABS 0x20 /* BPF_LD | BPF_W | BPF_ABS */
-
 static bool is_cmp_k(const oshb_insn *x)
 {
-        if ((x->code & 0x07) != OP_JMP || (x->code & 0x08) != SRC_K)
+        if (BPF_CLASS(x->code) != BPF_JMP || BPF_SRC(x->code) != BPF_K)
                 return false;
-        unsigned op = x->code & 0xf0;
-        return op == J_JA || op == J_JEQ || op == J_JGT || op == J_JGE;
+        unsigned op = BPF_OP(x->code);
+        return op == BPF_JA || op == BPF_JEQ || op == BPF_JGT || op == BPF_JGE;
 }
 
 /* Successors of instruction i (at most two); -1 for none. */
 static void successors(const oshb_insn *p, size_t i, long s[2])
 {
         s[0] = s[1] = -1;
-        unsigned cls = p[i].code & 0x07;
-        if (cls == 0x06) /* ret */
+        unsigned cls = BPF_CLASS(p[i].code);
+        if (cls == BPF_RET)
                 return;
-        if (cls != OP_JMP) {
+        if (cls != BPF_JMP) {
                 s[0] = (long)i + 1;
                 return;
         }
-        if ((p[i].code & 0xf0) == J_JA) {
+        if (BPF_OP(p[i].code) == BPF_JA) {
                 s[0] = (long)i + 1 + (long)p[i].k;
                 return;
         }
@@ -75,22 +68,10 @@ static size_t walk(const oshb_insn *p, size_t entry, const bool *in, uint32_t a)
         size_t pc = entry;
         while (in[pc]) {
                 const oshb_insn *x = &p[pc];
-                bool t;
-                switch (x->code & 0xf0) {
-                case J_JA:
+                if (BPF_OP(x->code) == BPF_JA)
                         pc += 1 + x->k;
-                        continue;
-                case J_JEQ:
-                        t = a == x->k;
-                        break;
-                case J_JGT:
-                        t = a > x->k;
-                        break;
-                default:
-                        t = a >= x->k;
-                        break;
-                }
-                pc += 1 + (t ? x->jt : x->jf);
+                else
+                        pc += 1 + (bpf_jump_taken(BPF_OP(x->code), a, x->k) ? x->jt : x->jf);
         }
         return pc;
 }
@@ -162,17 +143,17 @@ static range *ranges_of(const oshb_insn *p, size_t n, size_t entry, const bool *
                 if (!in[i])
                         continue;
                 uint32_t k = p[i].k;
-                switch (p[i].code & 0xf0) {
-                case J_JEQ:
+                switch (BPF_OP(p[i].code)) {
+                case BPF_JEQ:
                         cut[nc++] = k;
                         if (k != UINT32_MAX)
                                 cut[nc++] = k + 1;
                         break;
-                case J_JGT:
+                case BPF_JGT:
                         if (k != UINT32_MAX)
                                 cut[nc++] = k + 1;
                         break;
-                case J_JGE:
+                case BPF_JGE:
                         cut[nc++] = k;
                         break;
                 }
@@ -198,7 +179,7 @@ static range *ranges_of(const oshb_insn *p, size_t n, size_t entry, const bool *
 typedef struct {
         const range *r;
         const bool *direct; /* per range: no `ja` of its own */
-        oshb_insn *out;     /* NULL: only count */
+        oshb_insn *out;
         const size_t *newpc;
         bool fits;
 } search;
@@ -221,10 +202,8 @@ static size_t emit(search *s, size_t lo, size_t hi, size_t pc)
 {
         if (hi - lo == 1) {
                 if (!s->direct[lo]) {
-                        if (s->out)
-                                s->out[pc] =
-                                    (oshb_insn){.code = OP_JMP | J_JA,
-                                                .k = (uint32_t)(s->newpc[s->r[lo].exit] - pc - 1)};
+                        s->out[pc] = (oshb_insn){.code = BPF_JMP | BPF_JA,
+                                                 .k = (uint32_t)(s->newpc[s->r[lo].exit] - pc - 1)};
                         pc++;
                 }
                 return pc;
@@ -239,12 +218,10 @@ static size_t emit(search *s, size_t lo, size_t hi, size_t pc)
         size_t t = hi - mid == 1 && s->direct[mid] ? s->newpc[s->r[mid].exit] : hi_at;
         if (t <= self || f <= self || t - self - 1 > 255 || f - self - 1 > 255)
                 s->fits = false;
-        size_t jt = t - self - 1, jf = f - self - 1;
-        if (s->out)
-                s->out[self] = (oshb_insn){.code = OP_JMP | J_JGE,
-                                           .jt = (uint8_t)jt,
-                                           .jf = (uint8_t)jf,
-                                           .k = s->r[mid].start};
+        s->out[self] = (oshb_insn){.code = BPF_JMP | BPF_JGE | BPF_K,
+                                   .jt = (uint8_t)(t - self - 1),
+                                   .jf = (uint8_t)(f - self - 1),
+                                   .k = s->r[mid].start};
         return pc;
 }
 
@@ -252,7 +229,7 @@ static size_t emit(search *s, size_t lo, size_t hi, size_t pc)
  * old instruction.  Returns the search's size. */
 static size_t layout(size_t n, size_t ld, const bool *in, const search *s, size_t nr, size_t *newpc)
 {
-        size_t dsize = nr == 1 ? 1 : tree_size(s, 0, nr); /* one range: one `ja` */
+        size_t dsize = tree_size(s, 0, nr);
         size_t pc = 0;
         for (size_t i = 0; i < n; i++) {
                 if (i == ld + 1)
@@ -267,9 +244,9 @@ static size_t layout(size_t n, size_t ld, const bool *in, const search *s, size_
 /* Move a kept instruction's jumps; false when one no longer fits. */
 static bool relocate(oshb_insn *x, size_t from, size_t to, const size_t *newpc)
 {
-        if ((x->code & 0x07) != OP_JMP)
+        if (BPF_CLASS(x->code) != BPF_JMP)
                 return true;
-        if ((x->code & 0xf0) == J_JA) {
+        if (BPF_OP(x->code) == BPF_JA) {
                 x->k = (uint32_t)(newpc[from + 1 + x->k] - to - 1);
                 return true;
         }
@@ -311,12 +288,13 @@ static size_t rewrite(const oshb_insn *p, size_t n, size_t ld, const bool *in, s
         size_t nr = 0, len = 0;
         range *r = ranges_of(p, n, ld + 1, in, &nr);
         bool *direct = calloc(nr ? nr : 1, sizeof *direct);
-        size_t *newpc = malloc(n * sizeof *newpc);
+        size_t *newpc = calloc(n, sizeof *newpc);
         if (!r || !direct || !newpc || nr == 0)
                 goto done;
         search s = {.r = r, .direct = direct, .newpc = newpc};
         /* leaves become direct while their parent can reach the exit: each
-         * one that goes only brings the others closer */
+         * one that goes only brings the others closer (a lone range keeps
+         * its `ja`: there is no parent) */
         for (bool changed = nr > 1; changed;) {
                 changed = false;
                 layout(n, ld, in, &s, nr, newpc);
@@ -342,17 +320,12 @@ static size_t rewrite(const oshb_insn *p, size_t n, size_t ld, const bool *in, s
         for (size_t i = 0; i < n; i++)
                 if (!in[i])
                         out[newpc[i]] = p[i];
-        if (nr == 1) {
-                out[ld + 1] = (oshb_insn){.code = OP_JMP | J_JA,
-                                          .k = (uint32_t)(newpc[r[0].exit] - (ld + 1) - 1)};
-        } else {
-                s.out = out;
-                s.fits = true;
-                emit(&s, 0, nr, ld + 1);
-                if (!s.fits) {
-                        len = 0;
-                        goto done;
-                }
+        s.out = out;
+        s.fits = true;
+        emit(&s, 0, nr, ld + 1);
+        if (!s.fits) {
+                len = 0;
+                goto done;
         }
         for (size_t i = 0; i < n; i++)
                 if (!in[i] && !relocate(&out[newpc[i]], i, newpc[i], newpc)) {
@@ -378,7 +351,7 @@ size_t bpf_compact_dispatch(oshb_insn *prog, size_t n, uint32_t audit_arch, bool
         if (!in || !best_in || !out)
                 goto done;
         for (size_t ld = 0; ld + 1 < n; ld++) {
-                if (prog[ld].code != LD_W_ABS || prog[ld].k != 0)
+                if (prog[ld].code != (BPF_LD | BPF_W | BPF_ABS) || prog[ld].k != 0)
                         continue;
                 size_t c = find_dispatch(prog, n, ld, in);
                 if (c > best) {

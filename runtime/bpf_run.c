@@ -95,7 +95,7 @@ static bool alu_op_known(uint16_t op)
                op == BPF_OR || op == BPF_XOR || op == BPF_LSH || op == BPF_RSH || op == BPF_NEG;
 }
 
-static bool jump_taken(uint16_t op, uint32_t a, uint32_t v)
+bool bpf_jump_taken(uint16_t op, uint32_t a, uint32_t v)
 {
         switch (op) {
         case BPF_JEQ:
@@ -183,7 +183,7 @@ bpf_run_result bpf_run(const oshb_insn *prog, uint32_t n, const bpf_seccomp_data
                                 return fail(r, pc, "unknown jump");
                         if (pc + 1 + in->jt >= n || pc + 1 + in->jf >= n)
                                 return fail(r, pc, "jump out of the program");
-                        next = pc + 1 + (jump_taken(op, a, operand(in, x)) ? in->jt : in->jf);
+                        next = pc + 1 + (bpf_jump_taken(op, a, operand(in, x)) ? in->jt : in->jf);
                         break;
                 }
                 case BPF_RET:

@@ -46,6 +46,10 @@ typedef struct bpf_run_result {
 bpf_run_result bpf_run(const oshb_insn *prog, uint32_t n, const bpf_seccomp_data *d,
                        bool big_endian);
 
+/* Whether a conditional jump (BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET) with
+ * operand v is taken for A = a; false for any other op. */
+bool bpf_jump_taken(uint16_t op, uint32_t a, uint32_t v);
+
 /* Check a program without running it, as the kernel does before it
  * accepts one: 1..BPF_PROG_MAX instructions, known opcodes, jumps inside
  * the program, aligned loads inside seccomp_data, scratch slots 0..15,

@@ -192,10 +192,16 @@ static void test_jump_into_tree(void **state)
          * middle (instruction 8) instead of to the kill */
         p[1].jf = 6;
         assert_int_equal(compact_checked(p, n, NULL), n);
+        /* and through a `ja` (instruction 2, on the foreign arches' path,
+         * which the pass's own check does not run) */
+        p[1].jf = 0;
+        p[2] = (oshb_insn){BPF_JMP | BPF_JA, 0, 0, 5};
+        assert_int_equal(compact_checked(p, n, NULL), n);
 }
 
 /* Nothing to gain: no comparison after the load, or a tree no longer
- * than its search. */
+ * than its search (written `jgt #99`, which the search would spell
+ * `jge #100`, so that a rewrite of the same length shows). */
 static void test_nothing_to_gain(void **state)
 {
         (void)state;
@@ -203,7 +209,7 @@ static void test_nothing_to_gain(void **state)
         assert_int_equal(compact_checked(none, 2, NULL), 2);
         oshb_insn small[] = {
             LD_NR,
-            {BPF_JMP | BPF_JGE | BPF_K, 0, 1, 100},
+            {BPF_JMP | BPF_JGT | BPF_K, 0, 1, 99},
             RET(0x7fff0000u),
             RET(0x50001u),
         };
